@@ -1,0 +1,79 @@
+//! Finding the token in a request: the configured header, else a cookie.
+
+use http::HeaderMap;
+use http::header::COOKIE;
+
+use crate::auth::AuthRejection;
+use crate::settings::Inner;
+
+/// What the request carries.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Credentials<'a> {
+    /// Nothing usable: no header, an empty one, or an unknown scheme.
+    Anonymous,
+    /// A token to validate.
+    Token(&'a str),
+    /// A malformed header.
+    Bad(AuthRejection),
+}
+
+/// Whitespace as Python's `bytes.split()` sees it (Simple JWT splits that way).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
+    let mut values = headers.get_all(&inner.settings.auth_header_name).iter();
+    let Some(value) = values.next() else {
+        return from_cookie(inner, headers);
+    };
+    if values.next().is_some() {
+        return Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader);
+    }
+    let bytes = value.as_bytes();
+    let mut parts = bytes.split(|b| is_space(*b)).filter(|p| !p.is_empty());
+    let Some(scheme) = parts.next() else {
+        return Credentials::Anonymous;
+    };
+    // RFC 9110 11.1: the scheme is case-insensitive.
+    if !inner
+        .header_types_lower
+        .iter()
+        .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme))
+    {
+        return Credentials::Anonymous;
+    }
+    match (parts.next(), parts.next()) {
+        (Some(token), None) => match std::str::from_utf8(token) {
+            Ok(token) => Credentials::Token(token),
+            Err(_) => Credentials::Bad(AuthRejection::InvalidToken(crate::TokenError::Invalid)),
+        },
+        _ => Credentials::Bad(AuthRejection::BadAuthorizationHeader),
+    }
+}
+
+fn from_cookie<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
+    let Some(name) = &inner.settings.auth_cookie else {
+        return Credentials::Anonymous;
+    };
+    let mut found = None;
+    for header in headers.get_all(COOKIE) {
+        let Ok(header) = header.to_str() else {
+            continue;
+        };
+        for pair in header.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=') {
+                if k == name {
+                    if found.is_some() {
+                        return Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader);
+                    }
+                    found = Some(v.trim_matches('"'));
+                }
+            }
+        }
+    }
+    match found {
+        Some(v) if !v.is_empty() => Credentials::Token(v),
+        _ => Credentials::Anonymous,
+    }
+}

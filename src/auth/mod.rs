@@ -1,0 +1,73 @@
+//! The auth middleware: [`JwtAuthLayer`] -> [`JwtAuth`] -> [`ResponseFuture`].
+//!
+//! For every request it reads the bearer token (configured header, else an
+//! optional cookie), validates it, and inserts an [`AuthContext`] into the
+//! request extensions; handlers read it through the extractors. Requests
+//! without credentials pass through anonymous, unless the layer is
+//! [`required`](JwtAuthLayer::required). Every refusal is a response with the
+//! contract's JSON body and `WWW-Authenticate` header; the inner service never
+//! sees the request.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use http::{Request, StatusCode};
+//! use tower::{ServiceBuilder, ServiceExt, service_fn};
+//! use tower_simplejwt::SimpleJwt;
+//!
+//! let jwt = SimpleJwt::builder().with_secret([1u8; 32]).build().unwrap();
+//! let svc = ServiceBuilder::new()
+//!     .layer(jwt.layer().required())
+//!     .service(service_fn(|_req: Request<String>| async {
+//!         Ok::<_, std::convert::Infallible>(http::Response::new(String::from("hello")))
+//!     }));
+//!
+//! let anonymous = svc.clone().oneshot(Request::new(String::new())).await.unwrap();
+//! assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+//!
+//! let token = jwt.for_user(7).access().unwrap();
+//! let req = Request::builder()
+//!     .header("authorization", format!("Bearer {token}"))
+//!     .body(String::new())
+//!     .unwrap();
+//! assert_eq!(svc.oneshot(req).await.unwrap().status(), StatusCode::OK);
+//! # });
+//! ```
+
+mod body;
+mod future;
+mod header;
+mod layer;
+mod rejection;
+mod service;
+
+use http::HeaderValue;
+
+pub use body::AuthBody;
+pub use future::ResponseFuture;
+pub use layer::JwtAuthLayer;
+pub use rejection::AuthRejection;
+pub use service::JwtAuth;
+
+pub(crate) use header::{Credentials, credentials};
+
+use crate::token::VerifiedToken;
+
+/// Put into the request extensions by the layer for every request it lets
+/// through: the validated token, or none for an anonymous request.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub(crate) token: Option<VerifiedToken>,
+    pub(crate) challenge: HeaderValue,
+}
+
+impl AuthContext {
+    /// The validated token, `None` for anonymous requests.
+    pub fn token(&self) -> Option<&VerifiedToken> {
+        self.token.as_ref()
+    }
+
+    /// Whether the request carried a valid token.
+    pub fn is_authenticated(&self) -> bool {
+        self.token.is_some()
+    }
+}

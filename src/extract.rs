@@ -1,0 +1,248 @@
+//! Extractors for axum (through `axum-core`): [`Claims<T>`],
+//! `Option<Claims<T>>`, [`CurrentUser<U>`] and [`VerifiedToken`].
+//!
+//! They read what [`JwtAuthLayer`](crate::JwtAuthLayer) put into the request.
+//! Used on a route without the layer they answer 500 with a message naming
+//! the fix, so the mistake shows up at the first request in development.
+
+use std::ops::{Deref, DerefMut};
+
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::auth::AuthContext;
+use crate::response::{json, with_challenge};
+use crate::token::VerifiedToken;
+
+/// The validated token's claims, decoded as `T`.
+///
+/// `T` sees the whole payload: declare the registered claims you need
+/// (`user_id`, `exp`...) next to your own. Unknown claims are ignored.
+/// Without credentials the extractor answers 401 "Authentication
+/// credentials were not provided."; use `Option<Claims<T>>` on routes that
+/// also serve anonymous users.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Claims<T>(pub T);
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Claims<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// The user loaded by the layer's [`UserResolver`](crate::UserResolver).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CurrentUser<U>(pub U);
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+/// Why an extractor could not produce its value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClaimsRejection {
+    /// The request is anonymous (401).
+    MissingCredentials {
+        /// `WWW-Authenticate` to send.
+        challenge: HeaderValue,
+    },
+    /// The token's claims do not fit the requested type (401).
+    InvalidClaims {
+        /// The decoding error.
+        reason: String,
+        /// `WWW-Authenticate` to send.
+        challenge: HeaderValue,
+    },
+    /// The route has no `JwtAuthLayer` (500).
+    MissingLayer,
+    /// The layer has no user resolver (500).
+    MissingUserResolver,
+}
+
+impl std::fmt::Display for ClaimsRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::MissingCredentials { .. } => "Authentication credentials were not provided.",
+            Self::InvalidClaims { .. } => "Token is invalid",
+            Self::MissingLayer => {
+                "Missing request extension: the JWT claims were not found. \
+                 Is `JwtAuthLayer` applied to this route (`.layer(jwt.layer())`)?"
+            }
+            Self::MissingUserResolver => {
+                "Missing request extension: no user was resolved. \
+                 Add `.with_user_resolver(...)` to the `JwtAuthLayer` of this route."
+            }
+        })
+    }
+}
+
+impl std::error::Error for ClaimsRejection {}
+
+impl IntoResponse for ClaimsRejection {
+    fn into_response(self) -> Response {
+        let detail = self.to_string();
+        let res = match self {
+            Self::MissingCredentials { challenge } => with_challenge(
+                json(StatusCode::UNAUTHORIZED, &json!({ "detail": detail })),
+                challenge,
+            ),
+            Self::InvalidClaims { challenge, .. } => with_challenge(
+                json(
+                    StatusCode::UNAUTHORIZED,
+                    &json!({ "detail": detail, "code": "token_not_valid" }),
+                ),
+                challenge,
+            ),
+            Self::MissingLayer | Self::MissingUserResolver => json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({ "detail": detail }),
+            ),
+        };
+        res.map(axum_core::body::Body::from)
+    }
+}
+
+fn context(parts: &Parts) -> Result<&AuthContext, ClaimsRejection> {
+    parts
+        .extensions
+        .get::<AuthContext>()
+        .ok_or(ClaimsRejection::MissingLayer)
+}
+
+fn decode<T: DeserializeOwned>(
+    ctx: &AuthContext,
+    token: &VerifiedToken,
+) -> Result<T, ClaimsRejection> {
+    token.claims().map_err(|e| ClaimsRejection::InvalidClaims {
+        reason: e.to_string(),
+        challenge: ctx.challenge.clone(),
+    })
+}
+
+impl<T, S> FromRequestParts<S> for Claims<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = context(parts)?;
+        match &ctx.token {
+            Some(token) => decode(ctx, token).map(Claims),
+            None => Err(ClaimsRejection::MissingCredentials {
+                challenge: ctx.challenge.clone(),
+            }),
+        }
+    }
+}
+
+impl<T, S> OptionalFromRequestParts<S> for Claims<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let ctx = context(parts)?;
+        match &ctx.token {
+            Some(token) => decode(ctx, token).map(|c| Some(Claims(c))),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for VerifiedToken
+where
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = context(parts)?;
+        ctx.token
+            .clone()
+            .ok_or_else(|| ClaimsRejection::MissingCredentials {
+                challenge: ctx.challenge.clone(),
+            })
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for VerifiedToken
+where
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(context(parts)?.token.clone())
+    }
+}
+
+impl<U, S> FromRequestParts<S> for CurrentUser<U>
+where
+    U: Clone + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = context(parts)?;
+        if ctx.token.is_none() {
+            return Err(ClaimsRejection::MissingCredentials {
+                challenge: ctx.challenge.clone(),
+            });
+        }
+        parts
+            .extensions
+            .get::<CurrentUser<U>>()
+            .cloned()
+            .ok_or(ClaimsRejection::MissingUserResolver)
+    }
+}
+
+impl<U, S> OptionalFromRequestParts<S> for CurrentUser<U>
+where
+    U: Clone + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let ctx = context(parts)?;
+        if ctx.token.is_none() {
+            return Ok(None);
+        }
+        parts
+            .extensions
+            .get::<CurrentUser<U>>()
+            .cloned()
+            .map(Some)
+            .ok_or(ClaimsRejection::MissingUserResolver)
+    }
+}

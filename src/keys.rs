@@ -1,0 +1,527 @@
+//! Signing and verifying keys, one algorithm per key, selected by `kid`.
+//!
+//! A [`Key`] is raw key material plus the single algorithm it may be used
+//! with. HMAC keys are pre-keyed once when the configuration is built, so
+//! validating a token never repeats the key schedule. Asymmetric keys go
+//! through `jsonwebtoken`'s crypto backend (`aws-lc-rs` or `rust-crypto`).
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use sha2::{Sha256, Sha384, Sha512};
+
+use crate::settings::ConfigError;
+
+/// Key material together with the one algorithm it is allowed to use.
+///
+/// `Debug` never prints the material.
+///
+/// ```
+/// use tower_simplejwt::{Algorithm, Key};
+///
+/// let key = Key::hmac(Algorithm::HS256, b"0123456789abcdef0123456789abcdef").with_kid("2026-11");
+/// assert!(format!("{key:?}").contains("[redacted]"));
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) material: Material,
+}
+
+#[derive(Clone)]
+pub(crate) enum Material {
+    Secret(Vec<u8>),
+    PrivatePem(Vec<u8>),
+    PublicPem(Vec<u8>),
+    PublicJwk(Box<Jwk>),
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .field("material", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Key {
+    /// A shared secret for HS256, HS384 or HS512. The secret must be at least
+    /// as long as the hash output (32, 48 or 64 bytes); `build()` says so otherwise.
+    pub fn hmac(alg: Algorithm, secret: impl AsRef<[u8]>) -> Self {
+        Self {
+            alg,
+            kid: None,
+            material: Material::Secret(secret.as_ref().to_vec()),
+        }
+    }
+
+    /// A PEM private key (PKCS#1/PKCS#8 RSA, SEC1/PKCS#8 EC, PKCS#8 Ed25519).
+    /// Used for signing; its public half is derived for verifying and the JWK Set.
+    pub fn private_pem(alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+        Self {
+            alg,
+            kid: None,
+            material: Material::PrivatePem(pem.as_ref().to_vec()),
+        }
+    }
+
+    /// A PEM public key, for services that only verify.
+    pub fn public_pem(alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+        Self {
+            alg,
+            kid: None,
+            material: Material::PublicPem(pem.as_ref().to_vec()),
+        }
+    }
+
+    /// A public key taken from a JWK (for example one entry of another
+    /// service's `/.well-known/jwks.json`). Its `kid` is kept.
+    pub fn public_jwk(alg: Algorithm, jwk: Jwk) -> Self {
+        let kid = jwk.common.key_id.clone();
+        Self {
+            alg,
+            kid,
+            material: Material::PublicJwk(Box::new(jwk)),
+        }
+    }
+
+    /// Sets the key id written into the token header and used to pick this
+    /// key when validating.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// The algorithm this key is bound to.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+}
+
+/// A pre-keyed HMAC. Cloning the keyed state is much cheaper than keying again.
+#[derive(Clone)]
+pub(crate) enum HmacKey {
+    S256(Hmac<Sha256>),
+    S384(Hmac<Sha384>),
+    S512(Hmac<Sha512>),
+}
+
+impl HmacKey {
+    fn new(alg: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+        let (min, key) = match alg {
+            Algorithm::HS256 => (32, Hmac::<Sha256>::new_from_slice(secret).map(Self::S256)),
+            Algorithm::HS384 => (48, Hmac::<Sha384>::new_from_slice(secret).map(Self::S384)),
+            Algorithm::HS512 => (64, Hmac::<Sha512>::new_from_slice(secret).map(Self::S512)),
+            other => {
+                return Err(ConfigError::key(format!(
+                    "a shared secret can only be used with HS256, HS384 or HS512, not {other:?}; \
+                     use Key::private_pem / Key::public_pem for asymmetric algorithms"
+                )));
+            }
+        };
+        if secret.len() < min {
+            return Err(ConfigError::key(format!(
+                "the {alg:?} secret is {} bytes long; it must be at least {min} bytes \
+                 (the hash output size, RFC 7518 section 3.2). Generate one with \
+                 `openssl rand -base64 {min}`",
+                secret.len()
+            )));
+        }
+        key.map_err(|_| ConfigError::key("the HMAC secret was rejected"))
+    }
+
+    /// Signs `message`, returning the base64url signature.
+    pub(crate) fn sign(&self, message: &[u8]) -> String {
+        match self {
+            Self::S256(k) => URL_SAFE_NO_PAD.encode(mac(k, message)),
+            Self::S384(k) => URL_SAFE_NO_PAD.encode(mac(k, message)),
+            Self::S512(k) => URL_SAFE_NO_PAD.encode(mac(k, message)),
+        }
+    }
+
+    /// Checks a raw (already base64-decoded) signature in constant time.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Self::S256(k) => verify(k, message, signature),
+            Self::S384(k) => verify(k, message, signature),
+            Self::S512(k) => verify(k, message, signature),
+        }
+    }
+
+    /// Size of the raw signature in bytes.
+    pub(crate) fn output_len(&self) -> usize {
+        match self {
+            Self::S256(_) => 32,
+            Self::S384(_) => 48,
+            Self::S512(_) => 64,
+        }
+    }
+}
+
+fn mac<M: Mac + Clone>(key: &M, message: &[u8]) -> Vec<u8> {
+    let mut m = key.clone();
+    m.update(message);
+    m.finalize().into_bytes().to_vec()
+}
+
+fn verify<M: Mac + Clone>(key: &M, message: &[u8], signature: &[u8]) -> bool {
+    let mut m = key.clone();
+    m.update(message);
+    m.verify_slice(signature).is_ok()
+}
+
+/// A key ready to sign.
+#[derive(Clone)]
+pub(crate) struct SigningKey {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    /// `base64url(header JSON)`, computed once.
+    pub(crate) encoded_header: String,
+    pub(crate) signer: Signer,
+}
+
+#[derive(Clone)]
+pub(crate) enum Signer {
+    Hmac(HmacKey),
+    Asymmetric(EncodingKey),
+}
+
+impl SigningKey {
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<String, jsonwebtoken::errors::Error> {
+        match &self.signer {
+            Signer::Hmac(k) => Ok(k.sign(message)),
+            Signer::Asymmetric(k) => jsonwebtoken::crypto::sign(message, k, self.alg),
+        }
+    }
+}
+
+/// A key ready to verify.
+#[derive(Clone)]
+pub(crate) struct VerifyingKey {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) verifier: Verifier,
+    /// The public JWK, for asymmetric keys.
+    pub(crate) jwk: Option<Jwk>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Verifier {
+    Hmac(HmacKey),
+    Asymmetric(DecodingKey),
+}
+
+impl VerifyingKey {
+    /// Verifies `signature_b64` (still base64url) over `message`.
+    pub(crate) fn verify(&self, message: &[u8], signature_b64: &[u8]) -> bool {
+        match &self.verifier {
+            Verifier::Hmac(k) => {
+                // Decode into a stack buffer: no allocation on the hot path.
+                let mut buf = [0u8; 64];
+                if signature_b64.len() > 88 {
+                    return false;
+                }
+                match URL_SAFE_NO_PAD.decode_slice(signature_b64, &mut buf) {
+                    Ok(n) if n == k.output_len() => k.verify(message, &buf[..n]),
+                    _ => false,
+                }
+            }
+            Verifier::Asymmetric(k) => std::str::from_utf8(signature_b64)
+                .ok()
+                .and_then(|sig| jsonwebtoken::crypto::verify(sig, message, k, self.alg).ok())
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// All keys of one configuration.
+#[derive(Clone)]
+pub(crate) struct KeySet {
+    pub(crate) signing: Option<SigningKey>,
+    pub(crate) verifying: Vec<VerifyingKey>,
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verifying: Vec<_> = self
+            .verifying
+            .iter()
+            .map(|k| (k.alg, k.kid.as_deref()))
+            .collect();
+        f.debug_struct("KeySet")
+            .field(
+                "signing",
+                &self
+                    .signing
+                    .as_ref()
+                    .map(|k| (k.alg, k.kid.as_deref(), "[redacted]")),
+            )
+            .field("verifying", &verifying)
+            .finish()
+    }
+}
+
+impl KeySet {
+    pub(crate) fn build(signing: Option<Key>, verifying: Vec<Key>) -> Result<Self, ConfigError> {
+        install_crypto_provider();
+        let mut set = KeySet {
+            signing: None,
+            verifying: Vec::new(),
+        };
+        if let Some(key) = &signing {
+            set.signing = Some(signing_key(key)?);
+            // The signing key verifies its own tokens unless verifying keys are listed.
+            if !verifying.iter().any(|v| v.kid == key.kid) {
+                set.verifying.push(verifying_key_from_signing(key)?);
+            }
+        }
+        for key in &verifying {
+            let vk = verifying_key(key)?;
+            if set.verifying.iter().any(|existing| existing.kid == vk.kid) {
+                return Err(ConfigError::key(format!(
+                    "two verifying keys share the key id {:?}; every key needs its own `kid`",
+                    vk.kid
+                )));
+            }
+            set.verifying.push(vk);
+        }
+        if set.verifying.is_empty() {
+            return Err(ConfigError::key(
+                "no key configured: call `with_secret`, `with_signing_key` or `with_verifying_key`",
+            ));
+        }
+        if set.verifying.len() > 1 && set.verifying.iter().any(|k| k.kid.is_none()) {
+            // One kid-less key is allowed (tokens without `kid`, such as Simple JWT's);
+            // more than one would make the choice ambiguous.
+            let kidless = set.verifying.iter().filter(|k| k.kid.is_none()).count();
+            if kidless > 1 {
+                return Err(ConfigError::key(
+                    "several verifying keys without a `kid`: give each key an id with `Key::with_kid`",
+                ));
+            }
+        }
+        set.self_test()?;
+        Ok(set)
+    }
+
+    /// Picks the verifying key for a token header's `kid`. A single key, or
+    /// the one key without an id, serves tokens that carry no `kid`.
+    #[inline]
+    pub(crate) fn select(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+        let single = match self.verifying.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        };
+        match kid {
+            Some(kid) => self
+                .verifying
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid))
+                .or(single.filter(|k| k.kid.is_none())),
+            None => single.or_else(|| self.verifying.iter().find(|k| k.kid.is_none())),
+        }
+    }
+
+    /// Signs and verifies a probe message with every key so that a broken key
+    /// or a missing crypto backend fails here, never while serving requests.
+    fn self_test(&self) -> Result<(), ConfigError> {
+        let probe = b"eyJhbGciOiJub25lIn0.eyJzZWxmLXRlc3QiOnRydWV9";
+        if let Some(signing) = &self.signing {
+            let sig = signing.sign(probe).map_err(|e| {
+                ConfigError::key(format!(
+                    "the signing key cannot sign with {:?}: {e}",
+                    signing.alg
+                ))
+            })?;
+            let verifier = self
+                .verifying
+                .iter()
+                .find(|k| k.kid == signing.kid)
+                .ok_or_else(|| {
+                    ConfigError::key("no verifying key matches the signing key's kid")
+                })?;
+            if !verifier.verify(probe, sig.as_bytes()) {
+                return Err(ConfigError::key(format!(
+                    "the verifying key with kid {:?} does not verify what the signing key signs; \
+                     check that both halves belong to the same key pair and algorithm",
+                    signing.kid
+                )));
+            }
+        }
+        for key in &self.verifying {
+            if let Verifier::Asymmetric(dk) = &key.verifier {
+                // A wrong signature must give `false` (or an error for a
+                // malformed key), never reach an uninstalled provider.
+                jsonwebtoken::crypto::verify("AAAA", probe, dk, key.alg).map_err(|e| {
+                    ConfigError::key(format!(
+                        "the verifying key {:?} cannot be used with {:?}: {e}",
+                        key.kid, key.alg
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The public JWK Set of every asymmetric verifying key.
+    pub(crate) fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self
+                .verifying
+                .iter()
+                .filter_map(|k| k.jwk.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Installs the crypto backend selected by this crate's features as
+/// `jsonwebtoken`'s process default, so that enabling both backends (for
+/// example with `--all-features`) can never hit its "no provider" panic.
+pub(crate) fn install_crypto_provider() {
+    #[cfg(feature = "aws-lc-rs")]
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "tower-simplejwt needs a crypto backend: enable the `aws-lc-rs` (default) or the `rust-crypto` feature"
+);
+
+fn header_for(alg: Algorithm, kid: Option<&str>) -> String {
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    let json = serde_json::to_vec(&header).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+fn signing_key(key: &Key) -> Result<SigningKey, ConfigError> {
+    let signer = match (&key.material, key.alg.family()) {
+        (Material::Secret(secret), AlgorithmFamily::Hmac) => {
+            Signer::Hmac(HmacKey::new(key.alg, secret)?)
+        }
+        (Material::Secret(_), _) => {
+            return Err(ConfigError::key(format!(
+                "{:?} needs a private key (`Key::private_pem`), not a shared secret",
+                key.alg
+            )));
+        }
+        (Material::PrivatePem(pem), family) => {
+            Signer::Asymmetric(encoding_key_from_pem(key.alg, family, pem)?)
+        }
+        (Material::PublicPem(_) | Material::PublicJwk(_), _) => {
+            return Err(ConfigError::key(
+                "a public key cannot sign: pass the private key as the signing key \
+                 and the public key as a verifying key",
+            ));
+        }
+    };
+    Ok(SigningKey {
+        alg: key.alg,
+        kid: key.kid.clone(),
+        encoded_header: header_for(key.alg, key.kid.as_deref()),
+        signer,
+    })
+}
+
+fn encoding_key_from_pem(
+    alg: Algorithm,
+    family: AlgorithmFamily,
+    pem: &[u8],
+) -> Result<EncodingKey, ConfigError> {
+    let result = match family {
+        AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
+        AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
+        AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
+        AlgorithmFamily::Hmac => {
+            return Err(ConfigError::key(format!(
+                "{alg:?} is an HMAC algorithm: use `Key::hmac` with a shared secret"
+            )));
+        }
+    };
+    result.map_err(|e| {
+        ConfigError::key(format!(
+            "the private key is not a {family:?} PEM key usable with {alg:?}: {e}"
+        ))
+    })
+}
+
+fn verifying_key_from_signing(key: &Key) -> Result<VerifyingKey, ConfigError> {
+    match &key.material {
+        Material::Secret(secret) => Ok(VerifyingKey {
+            alg: key.alg,
+            kid: key.kid.clone(),
+            verifier: Verifier::Hmac(HmacKey::new(key.alg, secret)?),
+            jwk: None,
+        }),
+        Material::PrivatePem(pem) => {
+            let ek = encoding_key_from_pem(key.alg, key.alg.family(), pem)?;
+            let jwk = Jwk::from_encoding_key(&ek, key.alg)
+                .map_err(|e| ConfigError::key(format!("cannot derive the public key: {e}")))?;
+            public_from_jwk(key, jwk)
+        }
+        Material::PublicPem(_) | Material::PublicJwk(_) => verifying_key(key),
+    }
+}
+
+fn verifying_key(key: &Key) -> Result<VerifyingKey, ConfigError> {
+    let family = key.alg.family();
+    match &key.material {
+        Material::Secret(_) | Material::PrivatePem(_) => verifying_key_from_signing(key),
+        Material::PublicJwk(jwk) => public_from_jwk(key, (**jwk).clone()),
+        Material::PublicPem(pem) => {
+            let dk = match family {
+                AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
+                AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
+                AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
+                AlgorithmFamily::Hmac => {
+                    return Err(ConfigError::key(format!(
+                        "{:?} is an HMAC algorithm: use `Key::hmac` with a shared secret",
+                        key.alg
+                    )));
+                }
+            }
+            .map_err(|e| {
+                ConfigError::key(format!(
+                    "the verifying key is not a {family:?} public PEM key usable with {:?}: {e}",
+                    key.alg
+                ))
+            })?;
+            let jwk = Jwk::from_decoding_key(&dk, Some(key.alg)).map_err(|e| {
+                ConfigError::key(format!("cannot describe the public key as a JWK: {e}"))
+            })?;
+            public_from_jwk(key, jwk)
+        }
+    }
+}
+
+fn public_from_jwk(key: &Key, mut jwk: Jwk) -> Result<VerifyingKey, ConfigError> {
+    let dk = DecodingKey::from_jwk(&jwk)
+        .map_err(|e| ConfigError::key(format!("unusable public key: {e}")))?;
+    if dk.family() != key.alg.family() {
+        return Err(ConfigError::key(format!(
+            "the verifying key is a {:?} key but the algorithm is {:?}; one algorithm per key",
+            dk.family(),
+            key.alg
+        )));
+    }
+    jwk.common.key_id = key.kid.clone();
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    jwk.common.key_algorithm = Some(key.alg.into());
+    Ok(VerifyingKey {
+        alg: key.alg,
+        kid: key.kid.clone(),
+        verifier: Verifier::Asymmetric(dk),
+        jwk: Some(jwk),
+    })
+}

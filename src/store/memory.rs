@@ -1,0 +1,223 @@
+//! The in-process store: lock-sharded maps, bounded by expiry.
+
+use std::collections::HashMap;
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::clock::{Clock, SystemClock};
+use crate::store::{OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreFuture};
+
+const SHARDS: usize = 16;
+/// Every this many inserts, one shard is swept of expired entries.
+const SWEEP_EVERY: u64 = 1024;
+
+/// The default store: in memory, for one process. Revocations are lost on
+/// restart and not shared between instances; use the SQL or Redis store for that.
+///
+/// Growth is bounded: entries expire with their tokens and are swept
+/// incrementally while inserting, and by [`RevocationStore::flush_expired`].
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use tower_simplejwt::store::{MemoryStore, RevocationStore};
+///
+/// let store = MemoryStore::new();
+/// assert!(store.blacklist("abc", u64::MAX).await.unwrap());
+/// assert!(!store.blacklist("abc", u64::MAX).await.unwrap()); // second insert loses
+/// # });
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// `key -> expires_at`; keys are `j:<jti>` and `f:<family>`.
+    entries: [Mutex<HashMap<String, u64>>; SHARDS],
+    /// `user_id -> (revoked at or before, keep until)`.
+    users: Mutex<HashMap<String, (u64, u64)>>,
+    outstanding: Mutex<HashMap<String, Vec<OutstandingToken>>>,
+    inserts: AtomicU64,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a map half-updated
+    // (each critical section is a single insert/remove), so keep going.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl MemoryStore {
+    /// An empty store using the system clock for its background sweeps.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty store whose sweeps use `clock` (share the one given to
+    /// `SimpleJwt` in tests that move time).
+    pub fn with_clock(clock: impl Clock) -> Self {
+        Self {
+            inner: Arc::new(State {
+                clock: Some(Arc::new(clock)),
+                ..State::default()
+            }),
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Mutex<HashMap<String, u64>> {
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        &self.inner.entries[(h.finish() as usize) % SHARDS]
+    }
+
+    fn now(&self) -> u64 {
+        self.inner
+            .clock
+            .as_ref()
+            .map_or_else(|| SystemClock.now(), |c| c.now())
+    }
+
+    fn insert(&self, key: String, expires_at: u64) -> bool {
+        let n = self.inner.inserts.fetch_add(1, Ordering::Relaxed);
+        if n % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            let now = self.now();
+            lock(&self.inner.entries[(n / SWEEP_EVERY) as usize % SHARDS])
+                .retain(|_, exp| *exp >= now);
+        }
+        match lock(self.shard(&key)).entry(key) {
+            Entry::Occupied(mut e) => {
+                // Never shorten an entry's life.
+                if *e.get() < expires_at {
+                    e.insert(expires_at);
+                }
+                false
+            }
+            Entry::Vacant(e) => {
+                e.insert(expires_at);
+                true
+            }
+        }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        lock(self.shard(key)).contains_key(key)
+    }
+
+    fn user_instant(&self, user_id: &str) -> Option<u64> {
+        lock(&self.inner.users)
+            .get(user_id)
+            .map(|(instant, _)| *instant)
+    }
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> StoreFuture<'a, T> {
+    Box::pin(std::future::ready(Ok::<T, StoreError>(value)))
+}
+
+impl RevocationStore for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        ready(self.insert(format!("j:{jti}"), expires_at))
+    }
+
+    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
+        ready(self.contains(&format!("j:{jti}")))
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        self.insert(format!("f:{family}"), expires_at);
+        ready(())
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        instant: u64,
+        keep_until: u64,
+    ) -> StoreFuture<'a, ()> {
+        let mut users = lock(&self.inner.users);
+        let entry = users
+            .entry(user_id.to_owned())
+            .or_insert((instant, keep_until));
+        entry.0 = entry.0.max(instant);
+        entry.1 = entry.1.max(keep_until);
+        ready(())
+    }
+
+    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
+        ready(self.user_instant(user_id))
+    }
+
+    fn is_revoked<'a>(&'a self, q: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
+        let revoked = self.contains(&format!("j:{}", q.jti))
+            || q.family.is_some_and(|f| self.contains(&format!("f:{f}")))
+            || match (q.user_id, q.issued_at) {
+                (Some(user), Some(iat)) => {
+                    self.user_instant(user).is_some_and(|before| iat <= before)
+                }
+                (Some(user), None) => self.user_instant(user).is_some(),
+                _ => false,
+            };
+        ready(revoked)
+    }
+
+    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
+        let now = self.now();
+        let mut all = lock(&self.inner.outstanding);
+        let list = all.entry(token.user_id.clone()).or_default();
+        list.retain(|t| t.expires_at >= now);
+        list.push(token);
+        ready(())
+    }
+
+    fn outstanding_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<OutstandingToken>> {
+        let list = lock(&self.inner.outstanding)
+            .get(user_id)
+            .map(|l| l.iter().filter(|t| t.expires_at >= now).cloned().collect())
+            .unwrap_or_default();
+        ready(list)
+    }
+
+    fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
+        let mut removed = 0u64;
+        for shard in &self.inner.entries {
+            let mut map = lock(shard);
+            let before = map.len();
+            map.retain(|_, exp| *exp >= now);
+            removed += (before - map.len()) as u64;
+        }
+        {
+            let mut users = lock(&self.inner.users);
+            let before = users.len();
+            users.retain(|_, (_, keep)| *keep >= now);
+            removed += (before - users.len()) as u64;
+        }
+        {
+            let mut all = lock(&self.inner.outstanding);
+            for list in all.values_mut() {
+                let before = list.len();
+                list.retain(|t| t.expires_at >= now);
+                removed += (before - list.len()) as u64;
+            }
+            all.retain(|_, l| !l.is_empty());
+        }
+        ready(removed)
+    }
+}

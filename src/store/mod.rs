@@ -1,0 +1,157 @@
+//! Revocation stores: where blacklisted token ids, revoked families, per-user
+//! "revoked before" instants and outstanding tokens live.
+//!
+//! Every backend implements [`RevocationStore`] and passes the same
+//! conformance suite ([`conformance`], feature `conformance`), so
+//! blacklisting, rotation and revocation behave the same everywhere.
+//! The contract every backend keeps:
+//!
+//! - [`blacklist`](RevocationStore::blacklist) is an atomic insert-if-absent:
+//!   of many concurrent calls for one `jti`, exactly one returns `true`.
+//!   Refresh-token rotation relies on this.
+//! - Entries live at least until the `expires_at` they were given; flushing
+//!   never removes an entry whose token could still be used.
+//! - A "revoked before" instant only ever moves forward.
+//! - No raw token is ever stored, only ids and instants.
+
+#[cfg(any(test, feature = "conformance"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
+pub mod conformance;
+mod memory;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use memory::MemoryStore;
+
+/// The boxed future returned by store methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A token recorded at issue time (Simple JWT's `OutstandingToken`, without the raw token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutstandingToken {
+    /// The token id.
+    pub jti: String,
+    /// The user it was issued to.
+    pub user_id: String,
+    /// The refresh-token family.
+    pub family: Option<String>,
+    /// `iat`, Unix seconds.
+    pub issued_at: u64,
+    /// `exp`, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// What the auth layer asks the store about one token, in one round trip.
+#[derive(Debug, Clone, Copy)]
+pub struct RevocationQuery<'a> {
+    /// The token id: is it blacklisted?
+    pub jti: &'a str,
+    /// The token's family: was it revoked (refresh token reuse)?
+    pub family: Option<&'a str>,
+    /// The user: were their tokens revoked at or after `issued_at`?
+    pub user_id: Option<&'a str>,
+    /// The token's `iat`.
+    pub issued_at: Option<u64>,
+}
+
+/// A revocation store. See the [module docs](self) for the contract.
+pub trait RevocationStore: Send + Sync + 'static {
+    /// A short name for logs and `Debug` ("memory", "postgres", ...).
+    fn name(&self) -> &'static str;
+
+    /// Blacklists `jti` until `expires_at` (Unix seconds). Returns `true` if
+    /// this call inserted it, `false` if it was already there. Atomic.
+    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool>;
+
+    /// Whether `jti` is blacklisted.
+    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool>;
+
+    /// Revokes every token of a refresh-token family until `expires_at`.
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
+
+    /// Revokes every token of `user_id` issued at or before `instant`
+    /// ("log out everywhere", password change). The entry is kept until
+    /// `keep_until`, when every such token has expired. The instant never
+    /// moves backwards.
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        instant: u64,
+        keep_until: u64,
+    ) -> StoreFuture<'a, ()>;
+
+    /// The user's "revoked at or before" instant, if any.
+    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>>;
+
+    /// Whether the token described by `query` is revoked in any way.
+    fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool>;
+
+    /// Records a token at issue time.
+    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()>;
+
+    /// The unexpired outstanding tokens of `user_id`.
+    fn outstanding_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<OutstandingToken>>;
+
+    /// Removes entries whose `expires_at`/`keep_until` is before `now`;
+    /// returns how many were removed.
+    fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64>;
+}
+
+/// A store failure. The layer and endpoints answer 503 and accept nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("revocation store {kind}: {message}")]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+/// What went wrong with the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The backend could not be reached.
+    Unavailable,
+    /// The call took longer than the configured timeout.
+    Timeout,
+    /// The backend answered with an error.
+    Backend,
+}
+
+impl fmt::Display for StoreErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unavailable => "unavailable",
+            Self::Timeout => "timed out",
+            Self::Backend => "error",
+        })
+    }
+}
+
+impl StoreError {
+    /// A new error with an optional source.
+    pub fn new(
+        kind: StoreErrorKind,
+        message: impl Into<String>,
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}

@@ -1,0 +1,468 @@
+//! Validation: one pass over the token, strict by default.
+//!
+//! Order of checks, mirroring PyJWT then Simple JWT so the same token gets
+//! the same message: length cap, structure, header (`alg` bound to the key
+//! picked by `kid`, no `crit`), signature, then claims (`iat`, `nbf`, `exp`,
+//! `aud`, `iss`, then the presence of `exp`, `jti` and `token_type`).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::settings::{Inner, SimpleJwt};
+use crate::token::{TokenError, TokenType, VerifiedToken};
+
+/// Which token types a caller accepts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Expect<'a> {
+    /// Any type, and a missing type too (Simple JWT's `UntypedToken`).
+    Any,
+    /// One of these types.
+    OneOf(&'a [TokenType]),
+}
+
+impl SimpleJwt {
+    /// Validates `token` as a token of type `expected`, without any store lookup.
+    ///
+    /// Store-backed checks (blacklist, revoked families, "log out everywhere")
+    /// are done by the auth layer and the endpoints; see
+    /// [`SimpleJwt::check_revocation`].
+    pub fn validate(&self, token: &str, expected: TokenType) -> Result<VerifiedToken, TokenError> {
+        self.inner.decode(token, Expect::OneOf(&[expected]))
+    }
+
+    /// Validates a token the way the auth layer does: any of the configured
+    /// `auth_token_types` (access only by default).
+    pub fn validate_access(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        self.inner
+            .decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
+    }
+
+    /// Validates a token of any type (the verify endpoint).
+    pub fn validate_untyped(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        self.inner.decode(token, Expect::Any)
+    }
+}
+
+/// Header fields this crate reads. Any other field sends the header through
+/// `jsonwebtoken::Header` so that exactly the same headers are accepted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FastHeader<'a> {
+    alg: Algorithm,
+    #[serde(borrow, default)]
+    typ: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    kid: Option<Text<'a>>,
+}
+
+impl Inner {
+    pub(crate) fn decode(
+        &self,
+        token: &str,
+        expect: Expect<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
+        let settings = &self.settings;
+        let token = token.as_bytes();
+        if token.len() > settings.max_token_length {
+            return Err(TokenError::Invalid);
+        }
+        // Same split as jsonwebtoken: signature after the last dot, payload
+        // after the one before; a dot left in the header fails base64.
+        let (message, signature) = rsplit_dot(token).ok_or(TokenError::Invalid)?;
+        let (header_b64, payload_b64) = rsplit_dot(message).ok_or(TokenError::Invalid)?;
+
+        let mut header_buf = [0u8; 512];
+        let header_json = b64_into(header_b64, &mut header_buf).ok_or(TokenError::Invalid)?;
+        let (alg, kid): (Algorithm, Option<Cow<'_, str>>) =
+            match serde_json::from_slice::<FastHeader<'_>>(header_json) {
+                Ok(h) => {
+                    let _ = h.typ;
+                    (h.alg, h.kid.map(|k| k.0))
+                }
+                Err(_) => {
+                    let h: jsonwebtoken::Header =
+                        serde_json::from_slice(header_json).map_err(|_| TokenError::Invalid)?;
+                    // RFC 7515 4.1.11: we understand no extension, so any `crit` fails.
+                    if h.crit.is_some() {
+                        return Err(TokenError::Invalid);
+                    }
+                    (h.alg, h.kid.map(Cow::Owned))
+                }
+            };
+        let key = self
+            .keys
+            .select(kid.as_deref())
+            .ok_or(TokenError::Invalid)?;
+        if key.alg != alg {
+            return Err(TokenError::Invalid);
+        }
+        if !key.verify(message, signature) {
+            return Err(TokenError::Invalid);
+        }
+
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .map_err(|_| TokenError::Invalid)?;
+        let raw = {
+            let mut de = serde_json::Deserializer::from_slice(&payload);
+            let raw = ClaimsSeed { inner: self }
+                .deserialize(&mut de)
+                .map_err(|_| TokenError::Invalid)?;
+            de.end().map_err(|_| TokenError::Invalid)?;
+            raw.into_checked()?
+        };
+        self.check_claims(raw, expect, Bytes::from(payload))
+    }
+
+    fn check_claims(
+        &self,
+        c: Checked,
+        expect: Expect<'_>,
+        payload: Bytes,
+    ) -> Result<VerifiedToken, TokenError> {
+        let s = &self.settings;
+        let now = self.clock.now() as i128;
+        let leeway = s.leeway.as_secs() as i128;
+        if matches!(c.iat, Some(iat) if iat as i128 > now + leeway) {
+            return Err(TokenError::Invalid);
+        }
+        if matches!(c.nbf, Some(nbf) if nbf as i128 > now + leeway) {
+            return Err(TokenError::Invalid);
+        }
+        if matches!(c.exp, Some(exp) if exp as i128 <= now - leeway) {
+            return Err(TokenError::Expired);
+        }
+        match (&c.aud, s.audience.is_empty()) {
+            // RFC 7519 4.1.3: a token naming audiences must name us.
+            (Some(_), true) => return Err(TokenError::Invalid),
+            (None, false) => return Err(TokenError::Invalid),
+            (Some(aud), false) if !aud.iter().any(|a| s.audience.contains(a)) => {
+                return Err(TokenError::Invalid);
+            }
+            _ => {}
+        }
+        if let Some(expected) = &s.issuer {
+            if c.iss.as_deref() != Some(expected.as_str()) {
+                return Err(TokenError::Invalid);
+            }
+        }
+        let exp = c.exp.ok_or(TokenError::NoExp)?;
+        let jti = c.jti.ok_or(TokenError::NoId)?;
+        let token_type = match (c.token_type, expect) {
+            (None, Expect::Any) => TokenType::Access,
+            (None, Expect::OneOf(_)) => return Err(TokenError::NoType),
+            (Some(t), Expect::Any) => TokenType::parse(&t).unwrap_or(TokenType::Access),
+            (Some(t), Expect::OneOf(types)) => match TokenType::parse(&t) {
+                Some(t) if types.contains(&t) => t,
+                _ => return Err(TokenError::WrongType),
+            },
+        };
+        Ok(VerifiedToken {
+            token_type,
+            jti,
+            user_id: c.user_id,
+            exp: exp.max(0) as u64,
+            iat: c.iat.map(|v| v.max(0) as u64),
+            refresh_exp: c.refresh_exp.map(|v| v.max(0) as u64),
+            family: c.family,
+            auth_time: c.auth_time.map(|v| v.max(0) as u64),
+            revoke_claim: c.revoke,
+            payload,
+        })
+    }
+}
+
+#[inline]
+fn rsplit_dot(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = input.iter().rposition(|&b| b == b'.')?;
+    Some((&input[..at], &input[at + 1..]))
+}
+
+/// Decodes base64url (no padding, as jsonwebtoken does) into `buf`.
+#[inline]
+fn b64_into<'b>(input: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    if input.len() > buf.len() / 3 * 4 {
+        return None;
+    }
+    let n = URL_SAFE_NO_PAD.decode_slice(input, buf).ok()?;
+    Some(&buf[..n])
+}
+
+/// A JSON string, borrowed from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+/// Any JSON value, reduced to what claim checks need.
+enum Scalar<'a> {
+    Int(i64),
+    Str(Cow<'a, str>),
+    StrList(Vec<String>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut all_strings = true;
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Scalar<'de>>()? {
+                    match item {
+                        Scalar::Str(s) => out.push(s.into_owned()),
+                        _ => all_strings = false,
+                    }
+                }
+                Ok(if all_strings {
+                    Scalar::StrList(out)
+                } else {
+                    Scalar::Other
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A registered claim as found: absent, usable, or present with a bad type.
+enum Slot<T> {
+    Absent,
+    Ok(T),
+    Bad,
+}
+
+impl<T> Slot<T> {
+    fn get(self) -> Result<Option<T>, TokenError> {
+        match self {
+            Slot::Absent => Ok(None),
+            Slot::Ok(v) => Ok(Some(v)),
+            Slot::Bad => Err(TokenError::Invalid),
+        }
+    }
+}
+
+struct Raw<'a> {
+    exp: Slot<i64>,
+    iat: Slot<i64>,
+    nbf: Slot<i64>,
+    aud: Slot<Vec<String>>,
+    iss: Slot<Cow<'a, str>>,
+    jti: Slot<Cow<'a, str>>,
+    token_type: Slot<Cow<'a, str>>,
+    user_id: Option<String>,
+    refresh_exp: Slot<i64>,
+    family: Slot<Cow<'a, str>>,
+    auth_time: Slot<i64>,
+    revoke: Option<String>,
+}
+
+/// Registered claims after type checks.
+struct Checked {
+    exp: Option<i64>,
+    iat: Option<i64>,
+    nbf: Option<i64>,
+    aud: Option<Vec<String>>,
+    iss: Option<String>,
+    jti: Option<String>,
+    token_type: Option<String>,
+    user_id: Option<String>,
+    refresh_exp: Option<i64>,
+    family: Option<String>,
+    auth_time: Option<i64>,
+    revoke: Option<String>,
+}
+
+impl Raw<'_> {
+    fn into_checked(self) -> Result<Checked, TokenError> {
+        let jti = self.jti.get()?.map(Cow::into_owned);
+        if matches!(&jti, Some(j) if j.is_empty() || j.len() > 255) {
+            return Err(TokenError::Invalid);
+        }
+        Ok(Checked {
+            exp: self.exp.get()?,
+            iat: self.iat.get()?,
+            nbf: self.nbf.get()?,
+            aud: self.aud.get()?,
+            iss: self.iss.get()?.map(Cow::into_owned),
+            jti,
+            token_type: self.token_type.get()?.map(Cow::into_owned),
+            user_id: self.user_id,
+            refresh_exp: self.refresh_exp.get()?,
+            family: self.family.get()?.map(Cow::into_owned),
+            auth_time: self.auth_time.get()?,
+            revoke: self.revoke,
+        })
+    }
+}
+
+struct ClaimsSeed<'i> {
+    inner: &'i Inner,
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
+    type Value = Raw<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ClaimsSeed<'_> {
+    type Value = Raw<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let s = &self.inner.settings;
+        let mut raw = Raw {
+            exp: Slot::Absent,
+            iat: Slot::Absent,
+            nbf: Slot::Absent,
+            aud: Slot::Absent,
+            iss: Slot::Absent,
+            jti: Slot::Absent,
+            token_type: Slot::Absent,
+            user_id: None,
+            refresh_exp: Slot::Absent,
+            family: Slot::Absent,
+            auth_time: Slot::Absent,
+            revoke: None,
+        };
+        let mut seen_user = false;
+        let mut seen_revoke = false;
+        fn dup<E: de::Error>() -> E {
+            E::custom("duplicate registered claim")
+        }
+        fn int<'a, E: de::Error>(slot: &mut Slot<i64>, v: Scalar<'a>) -> Result<(), E> {
+            if !matches!(slot, Slot::Absent) {
+                return Err(dup());
+            }
+            *slot = match v {
+                Scalar::Int(i) => Slot::Ok(i),
+                _ => Slot::Bad,
+            };
+            Ok(())
+        }
+        fn text<'a, E: de::Error>(slot: &mut Slot<Cow<'a, str>>, v: Scalar<'a>) -> Result<(), E> {
+            if !matches!(slot, Slot::Absent) {
+                return Err(dup());
+            }
+            *slot = match v {
+                Scalar::Str(t) => Slot::Ok(t),
+                _ => Slot::Bad,
+            };
+            Ok(())
+        }
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let key = key.0.as_ref();
+            match key {
+                "exp" => int(&mut raw.exp, map.next_value()?)?,
+                "iat" => int(&mut raw.iat, map.next_value()?)?,
+                "nbf" => int(&mut raw.nbf, map.next_value()?)?,
+                "iss" => text(&mut raw.iss, map.next_value()?)?,
+                "aud" => {
+                    if !matches!(raw.aud, Slot::Absent) {
+                        return Err(dup());
+                    }
+                    raw.aud = match map.next_value()? {
+                        Scalar::Str(a) => Slot::Ok(vec![a.into_owned()]),
+                        Scalar::StrList(list) => Slot::Ok(list),
+                        _ => Slot::Bad,
+                    };
+                }
+                k if k == s.jti_claim => text(&mut raw.jti, map.next_value()?)?,
+                k if k == s.token_type_claim => text(&mut raw.token_type, map.next_value()?)?,
+                k if k == s.user_id_claim => {
+                    if std::mem::replace(&mut seen_user, true) {
+                        return Err(dup());
+                    }
+                    raw.user_id = match map.next_value()? {
+                        Scalar::Str(t) => Some(t.into_owned()),
+                        Scalar::Int(i) => Some(i.to_string()),
+                        _ => None,
+                    };
+                }
+                k if k == s.sliding_refresh_exp_claim => {
+                    int(&mut raw.refresh_exp, map.next_value()?)?
+                }
+                k if k == s.family_claim => text(&mut raw.family, map.next_value()?)?,
+                k if k == s.auth_time_claim => int(&mut raw.auth_time, map.next_value()?)?,
+                k if k == s.revoke_token_claim => {
+                    if std::mem::replace(&mut seen_revoke, true) {
+                        return Err(dup());
+                    }
+                    raw.revoke = match map.next_value()? {
+                        Scalar::Str(t) => Some(t.into_owned()),
+                        _ => None,
+                    };
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(raw)
+    }
+}

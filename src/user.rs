@@ -1,0 +1,110 @@
+//! Resolving the user behind a token: an app-supplied async lookup.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use http::Extensions;
+
+use crate::auth::AuthRejection;
+use crate::settings::Settings;
+use crate::store::StoreError;
+use crate::token::VerifiedToken;
+
+/// What a [`UserResolver`] found.
+#[derive(Debug, Clone)]
+pub struct UserRecord<U> {
+    /// The app's user value, handed to handlers as [`CurrentUser<U>`](crate::CurrentUser).
+    pub user: U,
+    /// Inactive users are refused when `check_user_is_active` is on.
+    pub is_active: bool,
+    /// The user's current password fingerprint, compared with the token's
+    /// revoke claim when `check_revoke_token` is on.
+    pub password_fingerprint: Option<String>,
+}
+
+impl<U> UserRecord<U> {
+    /// An active user without a password fingerprint.
+    pub fn active(user: U) -> Self {
+        Self {
+            user,
+            is_active: true,
+            password_fingerprint: None,
+        }
+    }
+}
+
+/// Loads the user for a validated token (Simple JWT's `get_user`).
+///
+/// Return `Ok(None)` for an unknown user (401 `user_not_found`) and `Err`
+/// when the lookup itself failed (503: nothing is accepted).
+pub trait UserResolver: Send + Sync + 'static {
+    /// The app's user type.
+    type User: Clone + Send + Sync + 'static;
+
+    /// Looks up `user_id`.
+    fn resolve(
+        &self,
+        user_id: &str,
+        token: &VerifiedToken,
+    ) -> impl Future<Output = Result<Option<UserRecord<Self::User>>, StoreError>> + Send;
+}
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A resolved user, ready to be put in the request extensions.
+pub(crate) struct Resolved(Box<dyn FnOnce(&mut Extensions) + Send>);
+
+impl Resolved {
+    pub(crate) fn insert_into(self, ext: &mut Extensions) {
+        (self.0)(ext);
+    }
+}
+
+/// Object-safe form of [`UserResolver`].
+pub(crate) trait DynResolver: Send + Sync {
+    fn resolve<'a>(
+        &'a self,
+        settings: &'a Settings,
+        token: &'a VerifiedToken,
+    ) -> BoxFuture<'a, Result<Resolved, AuthRejection>>;
+}
+
+impl<R: UserResolver> DynResolver for R {
+    fn resolve<'a>(
+        &'a self,
+        settings: &'a Settings,
+        token: &'a VerifiedToken,
+    ) -> BoxFuture<'a, Result<Resolved, AuthRejection>> {
+        Box::pin(async move {
+            let user_id = token.user_id().ok_or(AuthRejection::NoUserId)?;
+            let record = UserResolver::resolve(self, user_id, token)
+                .await
+                .map_err(|_| AuthRejection::Unavailable)?
+                .ok_or(AuthRejection::UserNotFound)?;
+            check_record(settings, token, &record)?;
+            let user = crate::extract::CurrentUser(record.user);
+            Ok(Resolved(Box::new(move |ext: &mut Extensions| {
+                ext.insert(user);
+            })))
+        })
+    }
+}
+
+/// The active and password checks shared by the layer and refresh.
+pub(crate) fn check_record<U>(
+    settings: &Settings,
+    token: &VerifiedToken,
+    record: &UserRecord<U>,
+) -> Result<(), AuthRejection> {
+    if settings.check_user_is_active && !record.is_active {
+        return Err(AuthRejection::UserInactive);
+    }
+    if settings.check_revoke_token && token.revoke_claim() != record.password_fingerprint.as_deref()
+    {
+        return Err(AuthRejection::PasswordChanged);
+    }
+    Ok(())
+}
+
+pub(crate) type SharedResolver = Arc<dyn DynResolver>;
