@@ -80,13 +80,15 @@ impl Inner {
 
         let mut header_buf = [0u8; 512];
         let header_json = b64_into(header_b64, &mut header_buf).ok_or(TokenError::Invalid)?;
+        // Derived structs also accept JSON arrays; a header must be an object.
+        let is_object = header_json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         let (alg, kid): (Algorithm, Option<Cow<'_, str>>) =
-            match serde_json::from_slice::<FastHeader<'_>>(header_json) {
-                Ok(h) => {
+            match serde_json::from_slice::<FastHeader<'_>>(header_json).ok().filter(|_| is_object) {
+                Some(h) => {
                     let _ = h.typ;
                     (h.alg, h.kid.map(|k| k.0))
                 }
-                Err(_) => {
+                None => {
                     let h: jsonwebtoken::Header =
                         serde_json::from_slice(header_json).map_err(|_| TokenError::Invalid)?;
                     // RFC 7515 4.1.11: we understand no extension, so any `crit` fails.
