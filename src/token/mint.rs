@@ -187,18 +187,17 @@ impl Inner {
         revoke: Option<String>,
     ) -> ClaimSet {
         let now = self.clock.now();
-        let jti = new_jti();
-        let family = (t != TokenType::Access).then(|| jti.clone());
         ClaimSet {
             token_type: t,
             exp: now + self.lifetime(t),
             iat: now,
-            jti,
+            jti: new_jti(),
             user_id: Some(user_id),
             refresh_exp: (t == TokenType::Sliding)
                 .then(|| now + self.settings.sliding_token_refresh_lifetime.as_secs()),
-            family,
-            auth_time: Some(now),
+            // A first token is its own family: its `jti` serves as the id.
+            family: None,
+            auth_time: self.settings.max_session_lifetime.map(|_| now),
             revoke,
             extra,
         }
@@ -227,11 +226,17 @@ impl Inner {
             jti: new_jti(),
             user_id: token.user_id.clone(),
             refresh_exp: None,
-            family: Some(token.family_or_jti().to_owned()),
+            family: self.tracks_families().then(|| token.family_or_jti().to_owned()),
             auth_time: token.auth_time,
             revoke: token.revoke_claim.clone(),
             extra,
         }
+    }
+
+    /// Family ids are only written when something reads them, so that by
+    /// default tokens carry exactly Simple JWT's claims.
+    pub(crate) fn tracks_families(&self) -> bool {
+        self.settings.reuse_detection || self.settings.check_access_revocation
     }
 
     async fn record(&self, claims: &ClaimSet) -> Result<(), MintError> {
@@ -345,6 +350,9 @@ impl TokenBuilder<'_> {
         access.token_type = TokenType::Access;
         access.jti = new_jti();
         access.exp = refresh.iat + inner.lifetime(TokenType::Access);
+        if inner.tracks_families() {
+            access.family = Some(refresh.jti.clone());
+        }
         inner.record(&refresh).await?;
         Ok(TokenPair {
             refresh: inner.encode(&refresh)?,
