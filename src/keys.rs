@@ -247,6 +247,10 @@ impl VerifyingKey {
 pub(crate) struct KeySet {
     pub(crate) signing: Option<SigningKey>,
     pub(crate) verifying: Vec<VerifyingKey>,
+    /// Encoded headers this set writes or Simple JWT writes, with the index of
+    /// the verifying key they select. A token whose header is byte-for-byte
+    /// one of these needs no header decoding.
+    known_headers: Vec<(String, usize)>,
 }
 
 impl fmt::Debug for KeySet {
@@ -275,6 +279,7 @@ impl KeySet {
         let mut set = KeySet {
             signing: None,
             verifying: Vec::new(),
+            known_headers: Vec::new(),
         };
         if let Some(key) = &signing {
             set.signing = Some(signing_key(key)?);
@@ -309,7 +314,31 @@ impl KeySet {
             }
         }
         set.self_test()?;
+        set.known_headers = set
+            .verifying
+            .iter()
+            .enumerate()
+            .flat_map(|(i, k)| {
+                let header = |alg: Algorithm, kid: Option<&str>| {
+                    [header_for(alg, kid), sorted_header_for(alg, kid)]
+                };
+                let mut all = header(k.alg, k.kid.as_deref()).to_vec();
+                if k.kid.is_some() && set.select(None).is_some_and(|d| std::ptr::eq(d, k)) {
+                    all.extend(header(k.alg, None));
+                }
+                all.into_iter().map(move |h| (h, i))
+            })
+            .collect();
         Ok(set)
+    }
+
+    /// The verifying key for an encoded header seen before, if any.
+    #[inline]
+    pub(crate) fn known_header(&self, encoded: &[u8]) -> Option<&VerifyingKey> {
+        self.known_headers
+            .iter()
+            .find(|(h, _)| h.as_bytes() == encoded)
+            .map(|(_, i)| &self.verifying[*i])
     }
 
     /// Picks the verifying key for a token header's `kid`. A single key, or
@@ -403,6 +432,17 @@ fn header_for(alg: Algorithm, kid: Option<&str>) -> String {
     header.kid = kid.map(str::to_owned);
     let json = serde_json::to_vec(&header).unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The header as PyJWT (Simple JWT) writes it: keys sorted, no spaces.
+fn sorted_header_for(alg: Algorithm, kid: Option<&str>) -> String {
+    let mut map = std::collections::BTreeMap::new();
+    map.insert("alg", serde_json::to_value(alg).unwrap_or_default());
+    map.insert("typ", "JWT".into());
+    if let Some(kid) = kid {
+        map.insert("kid", kid.into());
+    }
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&map).unwrap_or_default())
 }
 
 fn signing_key(key: &Key) -> Result<SigningKey, ConfigError> {

@@ -46,8 +46,17 @@ fn sign(alg: Algorithm, header: &[u8], payload: &[u8], secret: &[u8]) -> String 
     }
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let msg = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
-    let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &jsonwebtoken::EncodingKey::from_secret(secret), alg).unwrap();
+    let msg = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let sig = jsonwebtoken::crypto::sign(
+        msg.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+        alg,
+    )
+    .unwrap();
     format!("{msg}.{sig}")
 }
 
@@ -88,12 +97,28 @@ fn fast_hmac_path_agrees_with_jsonwebtoken_on_mangled_tokens() {
     for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
         let (jwt, v, now, secret) = setup(alg);
         let header = serde_json::to_vec(&json!({"alg": format!("{alg:?}"), "typ": "JWT"})).unwrap();
-        let token = sign(alg, &header, &serde_json::to_vec(&claims(now)).unwrap(), &secret);
+        let token = sign(
+            alg,
+            &header,
+            &serde_json::to_vec(&claims(now)).unwrap(),
+            &secret,
+        );
         assert!(agree(&jwt, &v, &secret, &token));
-        assert!(jwt.validate_untyped(&token).is_ok(), "the valid token must pass");
+        assert!(
+            jwt.validate_untyped(&token).is_ok(),
+            "the valid token must pass"
+        );
         let variants = mangled(&token);
-        let disagreements = variants.iter().filter(|t| !agree(&jwt, &v, &secret, t)).count();
-        assert_eq!(disagreements, 0, "{alg:?}: {disagreements} of {} mangled tokens judged differently", variants.len());
+        let disagreements = variants
+            .iter()
+            .filter(|t| !agree(&jwt, &v, &secret, t))
+            .count();
+        assert_eq!(
+            disagreements,
+            0,
+            "{alg:?}: {disagreements} of {} mangled tokens judged differently",
+            variants.len()
+        );
     }
 }
 
@@ -153,14 +178,31 @@ fn fast_hmac_path_agrees_with_jsonwebtoken_on_unusual_payloads() {
         format!("{{{base}}}}}"),
         format!("[{{{base}}}]"),
         format!("{{{base},}}"),
-        format!("{{{}}}", base.replace(&format!("{}", now + 3600), &format!("{}", now - 3600))),
-        format!("{{{}}}", base.replace(&format!("\"exp\":{}", now + 3600), &format!("\"exp\":\"{}\"", now + 3600))),
-        format!("{{{}}}", base.replace(&format!("\"exp\":{}", now + 3600), "\"exp\":null")),
+        format!(
+            "{{{}}}",
+            base.replace(&format!("{}", now + 3600), &format!("{}", now - 3600))
+        ),
+        format!(
+            "{{{}}}",
+            base.replace(
+                &format!("\"exp\":{}", now + 3600),
+                &format!("\"exp\":\"{}\"", now + 3600)
+            )
+        ),
+        format!(
+            "{{{}}}",
+            base.replace(&format!("\"exp\":{}", now + 3600), "\"exp\":null")
+        ),
         "null".to_owned(),
         "{}".to_owned(),
     ];
     for payload in &payloads {
-        let token = sign(Algorithm::HS256, br#"{"alg":"HS256","typ":"JWT"}"#, payload.as_bytes(), &secret);
+        let token = sign(
+            Algorithm::HS256,
+            br#"{"alg":"HS256","typ":"JWT"}"#,
+            payload.as_bytes(),
+            &secret,
+        );
         assert!(agree(&jwt, &v, &secret, &token), "payload {payload}");
     }
 }

@@ -17,7 +17,10 @@ fn roundtrip(key: Key) {
     let token = jwt.for_user("u1").access().unwrap();
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, alg);
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap().user_id(), Some("u1"));
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap().user_id(),
+        Some("u1")
+    );
 }
 
 #[test]
@@ -25,7 +28,14 @@ fn every_supported_algorithm_signs_and_verifies() {
     for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
         roundtrip(Key::hmac(alg, [9u8; 64]));
     }
-    for alg in [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512] {
+    for alg in [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ] {
         roundtrip(Key::private_pem(alg, RSA));
     }
     roundtrip(Key::private_pem(Algorithm::ES256, ES256));
@@ -35,14 +45,26 @@ fn every_supported_algorithm_signs_and_verifies() {
 
 #[test]
 fn short_hmac_secrets_are_refused_at_build_time() {
-    for (alg, len) in [(Algorithm::HS256, 32), (Algorithm::HS384, 48), (Algorithm::HS512, 64)] {
+    for (alg, len) in [
+        (Algorithm::HS256, 32),
+        (Algorithm::HS384, 48),
+        (Algorithm::HS512, 64),
+    ] {
         let err = SimpleJwt::builder()
             .with_signing_key(Key::hmac(alg, vec![1u8; len - 1]))
             .build()
             .unwrap_err();
         assert_eq!(err.kind(), ConfigErrorKind::Key);
-        assert!(err.to_string().contains(&format!("at least {len} bytes")), "{err}");
-        assert!(SimpleJwt::builder().with_signing_key(Key::hmac(alg, vec![1u8; len])).build().is_ok());
+        assert!(
+            err.to_string().contains(&format!("at least {len} bytes")),
+            "{err}"
+        );
+        assert!(
+            SimpleJwt::builder()
+                .with_signing_key(Key::hmac(alg, vec![1u8; len]))
+                .build()
+                .is_ok()
+        );
     }
 }
 
@@ -60,9 +82,15 @@ fn verifying_key_of_the_wrong_family_is_refused() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("does not verify"), "{err}");
-    let err = SimpleJwt::builder().with_signing_key(Key::hmac(Algorithm::ES256, [0u8; 64])).build().unwrap_err();
+    let err = SimpleJwt::builder()
+        .with_signing_key(Key::hmac(Algorithm::ES256, [0u8; 64]))
+        .build()
+        .unwrap_err();
     assert!(err.to_string().contains("private key"), "{err}");
-    let err = SimpleJwt::builder().with_signing_key(Key::private_pem(Algorithm::HS256, RSA)).build().unwrap_err();
+    let err = SimpleJwt::builder()
+        .with_signing_key(Key::private_pem(Algorithm::HS256, RSA))
+        .build()
+        .unwrap_err();
     assert!(err.to_string().contains("Key::hmac"), "{err}");
 }
 
@@ -84,55 +112,99 @@ fn no_key_at_all_is_refused() {
 
 #[test]
 fn one_algorithm_per_key_even_within_a_family() {
-    let rs256 = SimpleJwt::builder().with_signing_key(Key::private_pem(Algorithm::RS256, RSA)).build().unwrap();
+    let rs256 = SimpleJwt::builder()
+        .with_signing_key(Key::private_pem(Algorithm::RS256, RSA))
+        .build()
+        .unwrap();
     let ps256 = SimpleJwt::builder()
         .with_verifying_key(Key::public_pem(Algorithm::PS256, RSA_PUB))
         .build()
         .unwrap();
     let token = rs256.for_user(1).access().unwrap();
-    assert_eq!(ps256.validate_access(&token).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        ps256.validate_access(&token).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
 fn public_key_only_service_validates_but_cannot_mint() {
-    let issuer = SimpleJwt::builder().with_signing_key(Key::private_pem(Algorithm::EdDSA, ED)).build().unwrap();
+    let issuer = SimpleJwt::builder()
+        .with_signing_key(Key::private_pem(Algorithm::EdDSA, ED))
+        .build()
+        .unwrap();
     let verifier = SimpleJwt::builder()
         .with_verifying_key(Key::public_pem(Algorithm::EdDSA, ED_PUB))
         .build()
         .unwrap();
     let token = issuer.for_user(5).access().unwrap();
-    assert_eq!(verifier.validate_access(&token).unwrap().user_id(), Some("5"));
-    assert!(matches!(verifier.for_user(5).access(), Err(tower_simplejwt::MintError::NoSigningKey)));
+    assert_eq!(
+        verifier.validate_access(&token).unwrap().user_id(),
+        Some("5")
+    );
+    assert!(matches!(
+        verifier.for_user(5).access(),
+        Err(tower_simplejwt::MintError::NoSigningKey)
+    ));
 }
 
 #[test]
 fn keys_rotate_by_kid_without_logging_anyone_out() {
     let old = Key::hmac(Algorithm::HS256, [1u8; 32]).with_kid("2026-10");
     let new = Key::hmac(Algorithm::HS256, [2u8; 32]).with_kid("2026-11");
-    let before = SimpleJwt::builder().with_signing_key(old.clone()).build().unwrap();
+    let before = SimpleJwt::builder()
+        .with_signing_key(old.clone())
+        .build()
+        .unwrap();
     let old_token = before.for_user(1).access().unwrap();
-    assert_eq!(jsonwebtoken::decode_header(&old_token).unwrap().kid.as_deref(), Some("2026-10"));
+    assert_eq!(
+        jsonwebtoken::decode_header(&old_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some("2026-10")
+    );
 
-    let after = SimpleJwt::builder().with_signing_key(new).with_verifying_key(old).build().unwrap();
+    let after = SimpleJwt::builder()
+        .with_signing_key(new)
+        .with_verifying_key(old)
+        .build()
+        .unwrap();
     let new_token = after.for_user(1).access().unwrap();
-    assert_eq!(jsonwebtoken::decode_header(&new_token).unwrap().kid.as_deref(), Some("2026-11"));
+    assert_eq!(
+        jsonwebtoken::decode_header(&new_token)
+            .unwrap()
+            .kid
+            .as_deref(),
+        Some("2026-11")
+    );
     assert!(after.validate_access(&old_token).is_ok());
     assert!(after.validate_access(&new_token).is_ok());
     // The old deployment does not know the new key.
-    assert_eq!(before.validate_access(&new_token).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        before.validate_access(&new_token).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
 fn unknown_kid_is_invalid() {
     let a = Key::hmac(Algorithm::HS256, [1u8; 32]).with_kid("a");
     let b = Key::hmac(Algorithm::HS256, [2u8; 32]).with_kid("b");
-    let jwt = SimpleJwt::builder().with_signing_key(a).with_verifying_key(b).build().unwrap();
+    let jwt = SimpleJwt::builder()
+        .with_signing_key(a)
+        .with_verifying_key(b)
+        .build()
+        .unwrap();
     let other = SimpleJwt::builder()
         .with_signing_key(Key::hmac(Algorithm::HS256, [1u8; 32]).with_kid("zzz"))
         .build()
         .unwrap();
     let token = other.for_user(1).access().unwrap();
-    assert_eq!(jwt.validate_access(&token).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate_access(&token).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
@@ -154,22 +226,35 @@ fn jwks_lists_public_keys_only() {
 
     // Another service can verify with the JWK alone.
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(keys[0].clone()).unwrap();
-    let verifier = SimpleJwt::builder().with_verifying_key(Key::public_jwk(Algorithm::ES256, jwk)).build().unwrap();
+    let verifier = SimpleJwt::builder()
+        .with_verifying_key(Key::public_jwk(Algorithm::ES256, jwk))
+        .build()
+        .unwrap();
     let token = jwt.for_user(3).access().unwrap();
     assert!(verifier.validate_access(&token).is_ok());
 
     let hmac_only = SimpleJwt::builder().with_secret([3u8; 32]).build().unwrap();
-    assert!(hmac_only.jwks().keys.is_empty(), "HMAC secrets never appear in the JWK Set");
+    assert!(
+        hmac_only.jwks().keys.is_empty(),
+        "HMAC secrets never appear in the JWK Set"
+    );
 }
 
 #[test]
 fn key_material_is_redacted_in_debug() {
     let secret = "super-secret-value-that-must-not-leak!!";
     let jwt = SimpleJwt::builder().with_secret(secret).build().unwrap();
-    let shown = format!("{jwt:?} {:?} {:?}", Key::hmac(Algorithm::HS256, secret), SimpleJwt::builder().with_secret(secret));
+    let shown = format!(
+        "{jwt:?} {:?} {:?}",
+        Key::hmac(Algorithm::HS256, secret),
+        SimpleJwt::builder().with_secret(secret)
+    );
     assert!(!shown.contains(secret));
     assert!(!shown.contains("115, 117, 112"), "secret bytes leaked");
     assert!(shown.contains("[redacted]"));
-    let pair = tower_simplejwt::TokenPair { refresh: "r.r.r".into(), access: "a.a.a".into() };
+    let pair = tower_simplejwt::TokenPair {
+        refresh: "r.r.r".into(),
+        access: "a.a.a".into(),
+    };
     assert!(!format!("{pair:?}").contains("r.r.r"));
 }

@@ -11,41 +11,72 @@ use common::*;
 use http::{Request, Response, StatusCode};
 use serde_json::json;
 use tower::{ServiceExt, service_fn};
+use tower_layer::Layer;
 use tower_simplejwt::store::StoreError;
 use tower_simplejwt::{
-    AuthContext, AuthRejection, CurrentUser, JwtAuthLayer, MemoryStore, SimpleJwt, TokenError, UserRecord, UserResolver,
-    VerifiedToken,
+    AuthContext, AuthRejection, CurrentUser, JwtAuthLayer, MemoryStore, SimpleJwt, TokenError,
+    UserRecord, UserResolver, VerifiedToken,
 };
-use tower_layer::Layer;
 
 /// An inner service that echoes the user id it saw and counts calls.
 fn app(
     layer: JwtAuthLayer,
     calls: Arc<AtomicUsize>,
-) -> impl tower::Service<Request<String>, Response = Response<tower_simplejwt::auth::AuthBody<String>>, Error = Infallible> + Clone
-{
+) -> impl tower::Service<
+    Request<String>,
+    Response = Response<tower_simplejwt::auth::AuthBody<String>>,
+    Error = Infallible,
+> + Clone {
     layer.layer(service_fn(move |req: Request<String>| {
         calls.fetch_add(1, Ordering::SeqCst);
         async move {
-            let ctx = req.extensions().get::<AuthContext>().expect("layer inserts the context");
-            let who = ctx.token().and_then(|t| t.user_id()).unwrap_or("anonymous").to_owned();
-            let user = req.extensions().get::<CurrentUser<String>>().map(|u| u.0.clone());
+            let ctx = req
+                .extensions()
+                .get::<AuthContext>()
+                .expect("layer inserts the context");
+            let who = ctx
+                .token()
+                .and_then(|t| t.user_id())
+                .unwrap_or("anonymous")
+                .to_owned();
+            let user = req
+                .extensions()
+                .get::<CurrentUser<String>>()
+                .map(|u| u.0.clone());
             Ok::<_, Infallible>(Response::new(format!("{who}|{}", user.unwrap_or_default())))
         }
     }))
 }
 
-async fn call(layer: JwtAuthLayer, req: Request<String>) -> (StatusCode, http::HeaderMap, serde_json::Value, usize, Option<AuthRejection>) {
+async fn call(
+    layer: JwtAuthLayer,
+    req: Request<String>,
+) -> (
+    StatusCode,
+    http::HeaderMap,
+    serde_json::Value,
+    usize,
+    Option<AuthRejection>,
+) {
     let calls = Arc::new(AtomicUsize::new(0));
     let res = app(layer, calls.clone()).oneshot(req).await.unwrap();
     let rejection = res.extensions().get::<AuthRejection>().copied();
     let (status, headers) = (res.status(), res.headers().clone());
     let body = body_json(res).await;
-    (status, headers, body, calls.load(Ordering::SeqCst), rejection)
+    (
+        status,
+        headers,
+        body,
+        calls.load(Ordering::SeqCst),
+        rejection,
+    )
 }
 
 fn with_auth(value: &str) -> Request<String> {
-    Request::builder().header("authorization", value).body(String::new()).unwrap()
+    Request::builder()
+        .header("authorization", value)
+        .body(String::new())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -53,9 +84,15 @@ async fn valid_token_reaches_the_handler_with_claims() {
     let (jwt, _) = jwt();
     let token = jwt.for_user(42).access().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let res = app(jwt.layer(), calls.clone()).oneshot(bearer(&token)).await.unwrap();
+    let res = app(jwt.layer(), calls.clone())
+        .oneshot(bearer(&token))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     assert_eq!(&body[..], b"42|");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
@@ -65,9 +102,13 @@ async fn anonymous_requests_pass_through_unless_required() {
     let (jwt, _) = jwt();
     let (status, _, _, calls, _) = call(jwt.layer(), Request::new(String::new())).await;
     assert_eq!((status, calls), (StatusCode::OK, 1));
-    let (status, headers, body, calls, rejection) = call(jwt.layer().required(), Request::new(String::new())).await;
+    let (status, headers, body, calls, rejection) =
+        call(jwt.layer().required(), Request::new(String::new())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, json!({"detail": "Authentication credentials were not provided."}));
+    assert_eq!(
+        body,
+        json!({"detail": "Authentication credentials were not provided."})
+    );
     assert_eq!(headers["www-authenticate"], "Bearer realm=\"api\"");
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(calls, 0, "the inner service must not see refused requests");
@@ -80,7 +121,11 @@ async fn unknown_scheme_and_empty_header_are_anonymous() {
     for value in ["Basic dXNlcjpwYXNz", "", "   ", "Token abc"] {
         let (status, _, body, _, _) = call(jwt.layer().required(), with_auth(value)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{value:?}");
-        assert_eq!(body, json!({"detail": "Authentication credentials were not provided."}), "{value:?}");
+        assert_eq!(
+            body,
+            json!({"detail": "Authentication credentials were not provided."}),
+            "{value:?}"
+        );
     }
 }
 
@@ -94,7 +139,12 @@ async fn scheme_without_exactly_one_token_is_bad_authorization_header() {
             body,
             json!({"detail": "Authorization header must contain two space-delimited values", "code": "bad_authorization_header"})
         );
-        assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Bearer realm=\"api\", error=\"invalid_request\""));
+        assert!(
+            headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer realm=\"api\", error=\"invalid_request\"")
+        );
         assert_eq!(calls, 0);
     }
 }
@@ -103,7 +153,11 @@ async fn scheme_without_exactly_one_token_is_bad_authorization_header() {
 async fn scheme_is_case_insensitive_and_whitespace_is_flexible() {
     let (jwt, _) = jwt();
     let token = jwt.for_user(1).access().unwrap();
-    for value in [format!("bearer {token}"), format!("BEARER {token}"), format!("Bearer \t {token}  ")] {
+    for value in [
+        format!("bearer {token}"),
+        format!("BEARER {token}"),
+        format!("Bearer \t {token}  "),
+    ] {
         let (status, ..) = call(jwt.layer().required(), with_auth(&value)).await;
         assert_eq!(status, StatusCode::OK, "{value}");
     }
@@ -121,7 +175,10 @@ async fn two_authorization_headers_are_rejected() {
     let (status, _, body, calls, rejection) = call(jwt.layer(), req).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad_authorization_header");
-    assert_eq!((calls, rejection), (0, Some(AuthRejection::DuplicateAuthorizationHeader)));
+    assert_eq!(
+        (calls, rejection),
+        (0, Some(AuthRejection::DuplicateAuthorizationHeader))
+    );
 }
 
 #[tokio::test]
@@ -137,7 +194,10 @@ async fn expired_access_token_gets_401_token_not_valid() {
         "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"Token is expired\""
     );
     assert_eq!(calls, 0);
-    assert_eq!(rejection, Some(AuthRejection::InvalidToken(TokenError::Expired)));
+    assert_eq!(
+        rejection,
+        Some(AuthRejection::InvalidToken(TokenError::Expired))
+    );
 }
 
 #[tokio::test]
@@ -158,11 +218,17 @@ async fn garbage_token_is_invalid_not_a_500() {
         assert_eq!(body, not_valid("Token is invalid"));
     }
     let req = Request::builder()
-        .header("authorization", http::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap())
+        .header(
+            "authorization",
+            http::HeaderValue::from_bytes(b"Bearer \xff\xfe").unwrap(),
+        )
         .body(String::new())
         .unwrap();
     let (status, _, body, ..) = call(jwt.layer(), req).await;
-    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, not_valid("Token is invalid")));
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, not_valid("Token is invalid"))
+    );
 }
 
 #[tokio::test]
@@ -173,7 +239,10 @@ async fn token_without_user_id_is_refused() {
     let token = hs256(&default_header(), &claims);
     let (status, _, body, ..) = call(jwt.layer(), bearer(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, json!({"detail": "Token contained no recognizable user identification", "code": "token_not_valid"}));
+    assert_eq!(
+        body,
+        json!({"detail": "Token contained no recognizable user identification", "code": "token_not_valid"})
+    );
 }
 
 #[tokio::test]
@@ -185,11 +254,18 @@ async fn custom_header_name_and_types_are_honoured() {
         .build()
         .unwrap();
     let token = jwt.for_user(3).access().unwrap();
-    let req = Request::builder().header("x-auth", format!("jwt {token}")).body(String::new()).unwrap();
+    let req = Request::builder()
+        .header("x-auth", format!("jwt {token}"))
+        .body(String::new())
+        .unwrap();
     let (status, ..) = call(jwt.layer().required(), req).await;
     assert_eq!(status, StatusCode::OK);
     let (status, headers, ..) = call(jwt.layer().required(), bearer(&token)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "Authorization is not the configured header");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "Authorization is not the configured header"
+    );
     assert_eq!(headers["www-authenticate"], "JWT realm=\"api\"");
 }
 
@@ -204,14 +280,28 @@ async fn cookie_carries_the_token_for_browser_apps() {
         .unwrap();
     let (status, ..) = call(jwt.layer().required(), req).await;
     assert_eq!(status, StatusCode::OK);
-    let req = Request::builder().header("cookie", "access_token=garbage").body(String::new()).unwrap();
+    let req = Request::builder()
+        .header("cookie", "access_token=garbage")
+        .body(String::new())
+        .unwrap();
     let (status, _, body, ..) = call(jwt.layer(), req).await;
-    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, not_valid("Token is invalid")));
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, not_valid("Token is invalid"))
+    );
 }
 
-fn revoking(store: impl tower_simplejwt::RevocationStore) -> (SimpleJwt, tower_simplejwt::clock::ManualClock) {
+fn revoking(
+    store: impl tower_simplejwt::RevocationStore,
+) -> (SimpleJwt, tower_simplejwt::clock::ManualClock) {
     let (b, clock) = builder();
-    (b.with_store(store).with_access_revocation(true).build().unwrap(), clock)
+    (
+        b.with_store(store)
+            .with_access_revocation(true)
+            .build()
+            .unwrap(),
+        clock,
+    )
 }
 
 #[tokio::test]
@@ -233,8 +323,14 @@ async fn logout_everywhere_revokes_earlier_tokens_only() {
     let old = jwt.for_user(1).access().unwrap();
     let other_user = jwt.for_user(2).access().unwrap();
     jwt.logout_everywhere("1").await.unwrap();
-    assert_eq!(call(jwt.layer(), bearer(&old)).await.2, not_valid("Token is blacklisted"));
-    assert_eq!(call(jwt.layer(), bearer(&other_user)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(jwt.layer(), bearer(&old)).await.2,
+        not_valid("Token is blacklisted")
+    );
+    assert_eq!(
+        call(jwt.layer(), bearer(&other_user)).await.0,
+        StatusCode::OK
+    );
     clock.advance(std::time::Duration::from_secs(1));
     let fresh = jwt.for_user(1).access().unwrap();
     assert_eq!(call(jwt.layer(), bearer(&fresh)).await.0, StatusCode::OK);
@@ -246,12 +342,21 @@ async fn store_down_fails_closed_with_503() {
     let token = jwt.for_user(1).access().unwrap();
     let (status, headers, body, calls, rejection) = call(jwt.layer(), bearer(&token)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(body, json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"}));
-    assert!(!body.to_string().contains("connection refused"), "store details leaked");
+    assert_eq!(
+        body,
+        json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"})
+    );
+    assert!(
+        !body.to_string().contains("connection refused"),
+        "store details leaked"
+    );
     assert_eq!(headers["retry-after"], "1");
     assert_eq!((calls, rejection), (0, Some(AuthRejection::Unavailable)));
     // Anonymous requests do not need the store.
-    assert_eq!(call(jwt.layer(), Request::new(String::new())).await.0, StatusCode::OK);
+    assert_eq!(
+        call(jwt.layer(), Request::new(String::new())).await.0,
+        StatusCode::OK
+    );
 }
 
 #[derive(Clone)]
@@ -259,13 +364,29 @@ struct Users;
 
 impl UserResolver for Users {
     type User = String;
-    async fn resolve(&self, user_id: &str, _token: &VerifiedToken) -> Result<Option<UserRecord<String>>, StoreError> {
+    async fn resolve(
+        &self,
+        user_id: &str,
+        _token: &VerifiedToken,
+    ) -> Result<Option<UserRecord<String>>, StoreError> {
         Ok(match user_id {
             "1" => Some(UserRecord::active("alice".to_owned())),
-            "2" => Some(UserRecord { user: "bob".into(), is_active: false, password_fingerprint: None }),
-            "3" => Some(UserRecord { user: "carol".into(), is_active: true, password_fingerprint: Some("v2".into()) }),
+            "2" => Some(UserRecord {
+                user: "bob".into(),
+                is_active: false,
+                password_fingerprint: None,
+            }),
+            "3" => Some(UserRecord {
+                user: "carol".into(),
+                is_active: true,
+                password_fingerprint: Some("v2".into()),
+            }),
             "500" => {
-                return Err(StoreError::new(tower_simplejwt::store::StoreErrorKind::Backend, "db down", None));
+                return Err(StoreError::new(
+                    tower_simplejwt::store::StoreErrorKind::Backend,
+                    "db down",
+                    None,
+                ));
             }
             _ => None,
         })
@@ -285,15 +406,33 @@ async fn user_resolution_maps_to_the_contract_401s() {
         }
     };
     let calls = Arc::new(AtomicUsize::new(0));
-    let res = app(layer.clone(), calls).oneshot(bearer(&token("1", None))).await.unwrap();
+    let res = app(layer.clone(), calls)
+        .oneshot(bearer(&token("1", None)))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     assert_eq!(&body[..], b"1|alice");
 
     let cases = [
-        ("9", None, json!({"detail": "User not found", "code": "user_not_found"})),
-        ("2", None, json!({"detail": "User is inactive", "code": "user_inactive"})),
-        ("3", Some("v1"), json!({"detail": "The user's password has been changed.", "code": "password_changed"})),
+        (
+            "9",
+            None,
+            json!({"detail": "User not found", "code": "user_not_found"}),
+        ),
+        (
+            "2",
+            None,
+            json!({"detail": "User is inactive", "code": "user_inactive"}),
+        ),
+        (
+            "3",
+            Some("v1"),
+            json!({"detail": "The user's password has been changed.", "code": "password_changed"}),
+        ),
     ];
     for (id, fp, expected) in cases {
         let (status, headers, body, calls, _) = call(layer.clone(), bearer(&token(id, fp))).await;
@@ -301,8 +440,14 @@ async fn user_resolution_maps_to_the_contract_401s() {
         assert_eq!(body, expected);
         assert!(headers.contains_key("www-authenticate"));
     }
-    assert_eq!(call(layer.clone(), bearer(&token("3", Some("v2")))).await.0, StatusCode::OK);
-    assert_eq!(call(layer, bearer(&token("500", None))).await.0, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        call(layer.clone(), bearer(&token("3", Some("v2")))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(layer, bearer(&token("500", None))).await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
@@ -310,5 +455,10 @@ async fn inactive_users_pass_when_the_check_is_off() {
     let (b, _) = builder();
     let jwt = b.with_check_user_is_active(false).build().unwrap();
     let token = jwt.for_user(2).access().unwrap();
-    assert_eq!(call(jwt.layer().with_user_resolver(Users), bearer(&token)).await.0, StatusCode::OK);
+    assert_eq!(
+        call(jwt.layer().with_user_resolver(Users), bearer(&token))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }

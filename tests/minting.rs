@@ -13,11 +13,17 @@ fn payload(token: &str) -> Value {
     let mut v = Validation::new(Algorithm::HS256);
     v.validate_exp = false;
     v.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(SECRET), &v).unwrap().claims
+    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(SECRET), &v)
+        .unwrap()
+        .claims
 }
 
 fn is_jti(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    v.as_str().is_some_and(|s| {
+        s.len() == 32
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 #[tokio::test]
@@ -41,9 +47,15 @@ async fn minted_pair_has_exactly_simplejwt_claims() {
         k.sort();
         k
     };
-    assert_eq!(keys(&access), ["exp", "iat", "jti", "token_type", "user_id"]);
+    assert_eq!(
+        keys(&access),
+        ["exp", "iat", "jti", "token_type", "user_id"]
+    );
     let refresh = payload(&pair.refresh);
-    assert_eq!(keys(&refresh), ["exp", "iat", "jti", "token_type", "user_id"]);
+    assert_eq!(
+        keys(&refresh),
+        ["exp", "iat", "jti", "token_type", "user_id"]
+    );
     assert_eq!(refresh["token_type"], "refresh");
     assert_eq!(refresh["exp"], json!(NOW + 86400));
     assert!(is_jti(&refresh["jti"]));
@@ -59,7 +71,12 @@ async fn sliding_token_has_refresh_exp() {
     assert_eq!(p["token_type"], "sliding");
     assert_eq!(p["exp"], json!(NOW + 300));
     assert_eq!(p["refresh_exp"], json!(NOW + 86400));
-    assert_eq!(jwt.validate(&token, TokenType::Sliding).unwrap().refresh_exp(), Some(NOW + 86400));
+    assert_eq!(
+        jwt.validate(&token, TokenType::Sliding)
+            .unwrap()
+            .refresh_exp(),
+        Some(NOW + 86400)
+    );
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -71,8 +88,17 @@ struct Custom {
 #[tokio::test]
 async fn custom_claims_end_up_in_both_tokens() {
     let (jwt, _) = jwt();
-    let custom = Custom { roles: vec!["admin".into()], tenant: 9 };
-    let pair = jwt.for_user(1).with_claims(&custom).unwrap().pair().await.unwrap();
+    let custom = Custom {
+        roles: vec!["admin".into()],
+        tenant: 9,
+    };
+    let pair = jwt
+        .for_user(1)
+        .with_claims(&custom)
+        .unwrap()
+        .pair()
+        .await
+        .unwrap();
     for token in [&pair.access, &pair.refresh] {
         let p = payload(token);
         assert_eq!(p["roles"], json!(["admin"]));
@@ -85,17 +111,38 @@ async fn custom_claims_end_up_in_both_tokens() {
 #[tokio::test]
 async fn custom_claims_cannot_overwrite_registered_ones() {
     let (jwt, _) = jwt();
-    for name in ["exp", "jti", "token_type", "user_id", "iat", "aud", "iss", "nbf"] {
+    for name in [
+        "exp",
+        "jti",
+        "token_type",
+        "user_id",
+        "iat",
+        "aud",
+        "iss",
+        "nbf",
+    ] {
         let err = jwt.for_user(1).with_claim(name, 1).unwrap_err();
-        assert!(matches!(err, MintError::ReservedClaim(ref n) if n == name), "{name}: {err}");
+        assert!(
+            matches!(err, MintError::ReservedClaim(ref n) if n == name),
+            "{name}: {err}"
+        );
     }
-    assert!(matches!(jwt.for_user(1).with_claims(&[1, 2]), Err(MintError::InvalidClaims(_))));
+    assert!(matches!(
+        jwt.for_user(1).with_claims(&[1, 2]),
+        Err(MintError::InvalidClaims(_))
+    ));
 }
 
 #[tokio::test]
 async fn access_from_refresh_copies_every_claim_but_type_exp_jti_iat() {
     let (jwt, clock) = jwt();
-    let pair = jwt.for_user(5).with_claim("scope", "read").unwrap().pair().await.unwrap();
+    let pair = jwt
+        .for_user(5)
+        .with_claim("scope", "read")
+        .unwrap()
+        .pair()
+        .await
+        .unwrap();
     clock.advance(minutes(10));
     let refresh = jwt.validate(&pair.refresh, TokenType::Refresh).unwrap();
     let access = jwt.access_from_refresh(&refresh).unwrap();
@@ -140,7 +187,9 @@ async fn minted_tokens_pass_simplejwt_rules() {
     v.leeway = 0;
     v.validate_exp = false; // the test clock is in the future
     for (token, kind) in [(&pair.access, "access"), (&pair.refresh, "refresh")] {
-        let p = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(SECRET), &v).unwrap().claims;
+        let p = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(SECRET), &v)
+            .unwrap()
+            .claims;
         assert_eq!(p["token_type"], kind);
         assert!(p["exp"].is_u64() && p["iat"].is_u64());
         assert!(p.get("jti").is_some() && p.get("user_id").is_some());

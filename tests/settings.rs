@@ -43,7 +43,11 @@ fn blacklisting_without_a_store_fails_at_build_time() {
         .unwrap_err();
     assert_eq!(err.kind(), ConfigErrorKind::StoreRequired);
     assert!(err.to_string().contains("with_store"), "{err}");
-    let err = SimpleJwt::builder().with_secret(SECRET).with_access_revocation(true).build().unwrap_err();
+    let err = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_access_revocation(true)
+        .build()
+        .unwrap_err();
     assert_eq!(err.kind(), ConfigErrorKind::StoreRequired);
 }
 
@@ -78,17 +82,36 @@ fn reuse_detection_defaults_on_with_rotation_and_blacklist() {
 #[test]
 fn nonsensical_values_are_refused() {
     let b = || SimpleJwt::builder().with_secret(SECRET);
-    assert!(b().with_access_token_lifetime(Duration::ZERO).build().is_err());
-    assert!(b().with_auth_header_types(Vec::<String>::new()).build().is_err());
-    assert!(b().with_auth_header_types(["Bearer token"]).build().is_err());
-    assert!(b().with_auth_token_types([TokenType::Refresh]).build().is_err());
+    assert!(
+        b().with_access_token_lifetime(Duration::ZERO)
+            .build()
+            .is_err()
+    );
+    assert!(
+        b().with_auth_header_types(Vec::<String>::new())
+            .build()
+            .is_err()
+    );
+    assert!(
+        b().with_auth_header_types(["Bearer token"])
+            .build()
+            .is_err()
+    );
+    assert!(
+        b().with_auth_token_types([TokenType::Refresh])
+            .build()
+            .is_err()
+    );
     assert!(b().with_user_id_claim("jti").build().is_err());
     assert!(b().with_user_id_claim("exp").build().is_err());
     assert!(b().with_max_token_length(10).build().is_err());
 }
 
 fn env(vars: &[(&str, &str)]) -> Result<SimpleJwtBuilder, tower_simplejwt::ConfigError> {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     SimpleJwtBuilder::from_lookup(|k| map.get(k).cloned())
 }
 
@@ -114,17 +137,26 @@ fn settings_load_from_environment_variables() {
     assert!(s.rotate_refresh_tokens);
     assert_eq!(s.audience, vec!["a".to_owned(), "b".to_owned()]);
     assert_eq!(s.issuer.as_deref(), Some("me"));
-    assert_eq!(s.auth_header_types, vec!["Bearer".to_owned(), "JWT".to_owned()]);
+    assert_eq!(
+        s.auth_header_types,
+        vec!["Bearer".to_owned(), "JWT".to_owned()]
+    );
     assert_eq!(s.user_id_claim, "uid");
     let token = jwt.for_user(1).access().unwrap();
-    assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(), Some("k1"));
+    assert_eq!(
+        jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(),
+        Some("k1")
+    );
 }
 
 #[test]
 fn bad_environment_values_name_the_variable() {
     let err = env(&[("SIMPLE_JWT_ACCESS_TOKEN_LIFETIME", "5m")]).unwrap_err();
     assert_eq!(err.kind(), ConfigErrorKind::Environment);
-    assert!(err.to_string().contains("SIMPLE_JWT_ACCESS_TOKEN_LIFETIME"), "{err}");
+    assert!(
+        err.to_string().contains("SIMPLE_JWT_ACCESS_TOKEN_LIFETIME"),
+        "{err}"
+    );
     let err = env(&[("SIMPLE_JWT_ALGORITHM", "HS999")]).unwrap_err();
     assert!(err.to_string().contains("SIMPLE_JWT_ALGORITHM"), "{err}");
     let err = env(&[("SIMPLE_JWT_SIGNING_KEY_FILE", "/does/not/exist.pem")]).unwrap_err();

@@ -43,7 +43,10 @@ fn exp_one_second_ahead_is_valid_and_expires_when_the_clock_moves() {
     let token = hs256(&default_header(), &c);
     assert!(jwt.validate(&token, TokenType::Access).is_ok());
     clock.advance(std::time::Duration::from_secs(1));
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Expired);
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Expired
+    );
 }
 
 #[test]
@@ -53,9 +56,15 @@ fn leeway_is_zero_by_default_and_configurable() {
     let token = hs256(&default_header(), &c);
     let (jwt, _) = jwt();
     assert_eq!(jwt.settings().leeway.as_secs(), 0);
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Expired);
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Expired
+    );
     let (b, _) = builder();
-    let lenient = b.with_leeway(std::time::Duration::from_secs(10)).build().unwrap();
+    let lenient = b
+        .with_leeway(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
     assert!(lenient.validate(&token, TokenType::Access).is_ok());
 }
 
@@ -115,8 +124,14 @@ fn non_string_jti_is_invalid() {
 
 #[test]
 fn refresh_token_never_passes_as_access() {
-    assert_eq!(check(simplejwt_claims("refresh", NOW)).unwrap_err(), TokenError::WrongType);
-    assert_eq!(check(simplejwt_claims("sliding", NOW)).unwrap_err(), TokenError::WrongType);
+    assert_eq!(
+        check(simplejwt_claims("refresh", NOW)).unwrap_err(),
+        TokenError::WrongType
+    );
+    assert_eq!(
+        check(simplejwt_claims("sliding", NOW)).unwrap_err(),
+        TokenError::WrongType
+    );
     assert_eq!(TokenError::WrongType.to_string(), "Token has wrong type");
 }
 
@@ -132,7 +147,10 @@ fn crit_header_is_rejected() {
     let (jwt, _) = jwt();
     let header = json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1});
     let token = hs256(&header, &simplejwt_claims("access", NOW));
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
@@ -141,14 +159,21 @@ fn only_the_keys_algorithm_is_accepted() {
     for alg in ["HS384", "HS512", "none", "RS256", "ES256"] {
         let header = json!({"alg": alg, "typ": "JWT"});
         let token = hs256(&header, &simplejwt_claims("access", NOW));
-        assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Invalid, "{alg}");
+        assert_eq!(
+            jwt.validate(&token, TokenType::Access).unwrap_err(),
+            TokenError::Invalid,
+            "{alg}"
+        );
     }
     // An unsigned token is refused too.
     let unsigned = {
         let t = hs256(&json!({"alg": "none"}), &simplejwt_claims("access", NOW));
         format!("{}.", t.rsplit_once('.').unwrap().0)
     };
-    assert_eq!(jwt.validate(&unsigned, TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&unsigned, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
@@ -172,7 +197,10 @@ fn wrong_secret_is_invalid() {
         b"another-secret-that-is-32-bytes-long!!",
     );
     let (jwt, _) = jwt();
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
@@ -185,27 +213,47 @@ fn expired_and_badly_signed_reports_invalid_first() {
         b"another-secret-that-is-32-bytes-long!!",
     );
     let (jwt, _) = jwt();
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
 fn audience_and_issuer_are_required_and_checked_when_configured() {
     let (b, _) = builder();
-    let jwt = b.with_audience("api://orders").with_issuer("https://auth.example").build().unwrap();
+    let jwt = b
+        .with_audience("api://orders")
+        .with_issuer("https://auth.example")
+        .build()
+        .unwrap();
     let mut c = simplejwt_claims("access", NOW);
     let sign = |c: &serde_json::Value| hs256(&default_header(), c);
-    assert_eq!(jwt.validate(&sign(&c), TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&sign(&c), TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
     c["aud"] = json!("api://orders");
-    assert_eq!(jwt.validate(&sign(&c), TokenType::Access).unwrap_err(), TokenError::Invalid, "iss missing");
+    assert_eq!(
+        jwt.validate(&sign(&c), TokenType::Access).unwrap_err(),
+        TokenError::Invalid,
+        "iss missing"
+    );
     c["iss"] = json!("https://auth.example");
     assert!(jwt.validate(&sign(&c), TokenType::Access).is_ok());
     c["aud"] = json!(["other", "api://orders"]);
     assert!(jwt.validate(&sign(&c), TokenType::Access).is_ok());
     c["aud"] = json!("api://billing");
-    assert_eq!(jwt.validate(&sign(&c), TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&sign(&c), TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
     c["aud"] = json!("api://orders");
     c["iss"] = json!("https://evil.example");
-    assert_eq!(jwt.validate(&sign(&c), TokenType::Access).unwrap_err(), TokenError::Invalid);
+    assert_eq!(
+        jwt.validate(&sign(&c), TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
     // Minted tokens carry both.
     let minted = jwt.for_user(1).access().unwrap();
     let token = jwt.validate_access(&minted).unwrap();
@@ -239,15 +287,36 @@ fn garbage_never_panics_and_is_invalid() {
         "\u{0}\u{1}.\u{2}.\u{3}".into(),
         "é.é.é".into(),
     ];
-    for header in ["null", "[]", "1", "\"x\"", "{}", "{\"alg\":1}", "{\"alg\":\"HS256\",\"kid\":5}", "{\"alg\":\"HS256\",\"typ\":{}}"] {
+    for header in [
+        "null",
+        "[]",
+        "1",
+        "\"x\"",
+        "{}",
+        "{\"alg\":1}",
+        "{\"alg\":\"HS256\",\"kid\":5}",
+        "{\"alg\":\"HS256\",\"typ\":{}}",
+    ] {
         inputs.push(sign_raw(header.as_bytes(), br#"{"exp":1}"#, SECRET));
     }
-    for payload in ["null", "[]", "1", "\"x\"", "{", "{\"exp\":1e400}", "{\"exp\":-1}", "{\"exp\":18446744073709551616}"] {
+    for payload in [
+        "null",
+        "[]",
+        "1",
+        "\"x\"",
+        "{",
+        "{\"exp\":1e400}",
+        "{\"exp\":-1}",
+        "{\"exp\":18446744073709551616}",
+    ] {
         inputs.push(sign_raw(br#"{"alg":"HS256"}"#, payload.as_bytes(), SECRET));
     }
     for (i, input) in inputs.iter().enumerate() {
         let err = jwt.validate(input, TokenType::Access).unwrap_err();
-        assert!(matches!(err, TokenError::Invalid | TokenError::Expired), "input {i}: {err:?}");
+        assert!(
+            matches!(err, TokenError::Invalid | TokenError::Expired),
+            "input {i}: {err:?}"
+        );
     }
 }
 
@@ -259,8 +328,15 @@ fn duplicate_registered_claims_are_invalid() {
         NOW - 10,
         NOW + 300
     );
-    let token = sign_raw(br#"{"alg":"HS256","typ":"JWT"}"#, payload.as_bytes(), SECRET);
-    assert_eq!(jwt.validate(&token, TokenType::Access).unwrap_err(), TokenError::Invalid);
+    let token = sign_raw(
+        br#"{"alg":"HS256","typ":"JWT"}"#,
+        payload.as_bytes(),
+        SECRET,
+    );
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
 }
 
 #[test]
@@ -270,7 +346,11 @@ fn escaped_strings_in_claims_are_decoded() {
         r#"{{"token_type":"acc\u0065ss","exp":{},"iat":{NOW},"jti":"j\u00e9","user_id":"\u0034\u0032"}}"#,
         NOW + 300
     );
-    let token = sign_raw(br#"{"alg":"HS256","typ":"J\u0057T"}"#, payload.as_bytes(), SECRET);
+    let token = sign_raw(
+        br#"{"alg":"HS256","typ":"J\u0057T"}"#,
+        payload.as_bytes(),
+        SECRET,
+    );
     let t = jwt.validate(&token, TokenType::Access).unwrap();
     assert_eq!(t.user_id(), Some("42"));
     assert_eq!(t.jti(), "jé");
@@ -285,11 +365,17 @@ fn sliding_tokens_pass_the_layer_only_when_configured() {
         c["refresh_exp"] = json!(NOW + 86400);
         c
     });
-    assert_eq!(jwt.validate_access(&sliding).unwrap_err(), TokenError::WrongType);
+    assert_eq!(
+        jwt.validate_access(&sliding).unwrap_err(),
+        TokenError::WrongType
+    );
     let (b, _) = builder();
     let jwt = b
         .with_auth_token_types([TokenType::Access, TokenType::Sliding])
         .build()
         .unwrap();
-    assert_eq!(jwt.validate_access(&sliding).unwrap().refresh_exp(), Some(NOW + 86400));
+    assert_eq!(
+        jwt.validate_access(&sliding).unwrap().refresh_exp(),
+        Some(NOW + 86400)
+    );
 }

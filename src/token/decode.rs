@@ -15,6 +15,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::keys::VerifyingKey;
 use crate::settings::{Inner, SimpleJwt};
 use crate::token::{TokenError, TokenType, VerifiedToken};
 
@@ -78,12 +79,40 @@ impl Inner {
         let (message, signature) = rsplit_dot(token).ok_or(TokenError::Invalid)?;
         let (header_b64, payload_b64) = rsplit_dot(message).ok_or(TokenError::Invalid)?;
 
+        let key = match self.keys.known_header(header_b64) {
+            Some(key) => key,
+            None => self.parse_header(header_b64)?,
+        };
+        if !key.verify(message, signature) {
+            return Err(TokenError::Invalid);
+        }
+
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .map_err(|_| TokenError::Invalid)?;
+        let raw = {
+            let mut de = serde_json::Deserializer::from_slice(&payload);
+            let raw = ClaimsSeed { inner: self }
+                .deserialize(&mut de)
+                .map_err(|_| TokenError::Invalid)?;
+            de.end().map_err(|_| TokenError::Invalid)?;
+            raw.into_checked()?
+        };
+        self.check_claims(raw, expect, Bytes::from(payload))
+    }
+
+    /// Decodes an unfamiliar header and picks its key: `alg` must be the
+    /// key's one algorithm and `crit` is refused.
+    fn parse_header(&self, header_b64: &[u8]) -> Result<&VerifyingKey, TokenError> {
         let mut header_buf = [0u8; 512];
         let header_json = b64_into(header_b64, &mut header_buf).ok_or(TokenError::Invalid)?;
         // Derived structs also accept JSON arrays; a header must be an object.
         let is_object = header_json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         let (alg, kid): (Algorithm, Option<Cow<'_, str>>) =
-            match serde_json::from_slice::<FastHeader<'_>>(header_json).ok().filter(|_| is_object) {
+            match serde_json::from_slice::<FastHeader<'_>>(header_json)
+                .ok()
+                .filter(|_| is_object)
+            {
                 Some(h) => {
                     let _ = h.typ;
                     (h.alg, h.kid.map(|k| k.0))
@@ -105,22 +134,7 @@ impl Inner {
         if key.alg != alg {
             return Err(TokenError::Invalid);
         }
-        if !key.verify(message, signature) {
-            return Err(TokenError::Invalid);
-        }
-
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
-            .map_err(|_| TokenError::Invalid)?;
-        let raw = {
-            let mut de = serde_json::Deserializer::from_slice(&payload);
-            let raw = ClaimsSeed { inner: self }
-                .deserialize(&mut de)
-                .map_err(|_| TokenError::Invalid)?;
-            de.end().map_err(|_| TokenError::Invalid)?;
-            raw.into_checked()?
-        };
-        self.check_claims(raw, expect, Bytes::from(payload))
+        Ok(key)
     }
 
     fn check_claims(

@@ -226,7 +226,9 @@ impl Inner {
             jti: new_jti(),
             user_id: token.user_id.clone(),
             refresh_exp: None,
-            family: self.tracks_families().then(|| token.family_or_jti().to_owned()),
+            family: self
+                .tracks_families()
+                .then(|| token.family_or_jti().to_owned()),
             auth_time: token.auth_time,
             revoke: token.revoke_claim.clone(),
             extra,

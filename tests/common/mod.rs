@@ -17,7 +17,12 @@ pub const NOW: u64 = 1_800_000_000;
 /// A builder with the test secret and a manual clock at `NOW`.
 pub fn builder() -> (SimpleJwtBuilder, ManualClock) {
     let clock = ManualClock::new(NOW);
-    (SimpleJwt::builder().with_secret(SECRET).with_clock(clock.clone()), clock)
+    (
+        SimpleJwt::builder()
+            .with_secret(SECRET)
+            .with_clock(clock.clone()),
+        clock,
+    )
 }
 
 pub fn jwt() -> (SimpleJwt, ManualClock) {
@@ -28,15 +33,26 @@ pub fn jwt() -> (SimpleJwt, ManualClock) {
 /// Signs arbitrary header and claims JSON with HS256 the way PyJWT does,
 /// independent of the crate under test.
 pub fn hs256(header: &Value, claims: &Value) -> String {
-    sign_raw(&serde_json::to_vec(header).unwrap(), &serde_json::to_vec(claims).unwrap(), SECRET)
+    sign_raw(
+        &serde_json::to_vec(header).unwrap(),
+        &serde_json::to_vec(claims).unwrap(),
+        SECRET,
+    )
 }
 
 pub fn sign_raw(header: &[u8], payload: &[u8], secret: &[u8]) -> String {
     use hmac::{Hmac, Mac};
-    let msg = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+    let msg = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
     mac.update(msg.as_bytes());
-    format!("{msg}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    format!(
+        "{msg}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
 /// Simple JWT's access claims for `user_id` at `now`.
@@ -68,7 +84,8 @@ where
     B::Error: std::fmt::Debug,
 {
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }))
 }
 
 pub fn minutes(m: u64) -> Duration {
@@ -102,32 +119,55 @@ impl tower_simplejwt::RevocationStore for DownStore {
     fn name(&self) -> &'static str {
         "down"
     }
-    fn blacklist<'a>(&'a self, _: &'a str, _: u64) -> tower_simplejwt::store::StoreFuture<'a, bool> {
+    fn blacklist<'a>(
+        &'a self,
+        _: &'a str,
+        _: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, bool> {
         down()
     }
     fn is_blacklisted<'a>(&'a self, _: &'a str) -> tower_simplejwt::store::StoreFuture<'a, bool> {
         down()
     }
-    fn revoke_family<'a>(&'a self, _: &'a str, _: u64) -> tower_simplejwt::store::StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        _: &'a str,
+        _: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
         down()
     }
-    fn revoke_user_before<'a>(&'a self, _: &'a str, _: u64, _: u64) -> tower_simplejwt::store::StoreFuture<'a, ()> {
+    fn revoke_user_before<'a>(
+        &'a self,
+        _: &'a str,
+        _: u64,
+        _: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
         down()
     }
-    fn user_revoked_before<'a>(&'a self, _: &'a str) -> tower_simplejwt::store::StoreFuture<'a, Option<u64>> {
+    fn user_revoked_before<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> tower_simplejwt::store::StoreFuture<'a, Option<u64>> {
         down()
     }
-    fn is_revoked<'a>(&'a self, _: tower_simplejwt::store::RevocationQuery<'a>) -> tower_simplejwt::store::StoreFuture<'a, bool> {
+    fn is_revoked<'a>(
+        &'a self,
+        _: tower_simplejwt::store::RevocationQuery<'a>,
+    ) -> tower_simplejwt::store::StoreFuture<'a, bool> {
         down()
     }
-    fn record_outstanding(&self, _: tower_simplejwt::store::OutstandingToken) -> tower_simplejwt::store::StoreFuture<'_, ()> {
+    fn record_outstanding(
+        &self,
+        _: tower_simplejwt::store::OutstandingToken,
+    ) -> tower_simplejwt::store::StoreFuture<'_, ()> {
         down()
     }
     fn outstanding_for_user<'a>(
         &'a self,
         _: &'a str,
         _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'a, Vec<tower_simplejwt::store::OutstandingToken>> {
+    ) -> tower_simplejwt::store::StoreFuture<'a, Vec<tower_simplejwt::store::OutstandingToken>>
+    {
         down()
     }
     fn flush_expired(&self, _: u64) -> tower_simplejwt::store::StoreFuture<'_, u64> {
