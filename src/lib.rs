@@ -34,6 +34,7 @@ mod settings;
 pub mod store;
 pub mod token;
 mod user;
+pub mod endpoints;
 
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
 pub use extract::{Claims, ClaimsRejection, CurrentUser};

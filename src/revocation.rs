@@ -62,7 +62,7 @@ impl SimpleJwt {
         self.require_store()?
             .is_revoked(RevocationQuery {
                 jti: &token.jti,
-                family: token.family.as_deref(),
+                family: Some(token.family_or_jti()),
                 user_id: token.user_id.as_deref(),
                 issued_at: token.iat,
             })

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 pub use error::TokenError;
-pub(crate) use mint::{ClaimSet, new_jti};
+pub(crate) use mint::new_jti;
 pub use mint::{MintError, TokenBuilder, TokenPair};
 
 /// The kinds of token Simple JWT issues.

@@ -1,0 +1,93 @@
+//! Endpoint failures and their exact Simple JWT bodies.
+
+use bytes::Bytes;
+use http::{Method, Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::auth::AuthRejection;
+use crate::response::{challenge, json, with_challenge};
+use crate::settings::Settings;
+use crate::token::TokenError;
+
+/// Why an endpoint refused a request. Every variant maps to a 4xx or 503,
+/// never a 500.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    MethodNotAllowed(Method),
+    UnsupportedMediaType(String),
+    JsonParse(String),
+    NotAnObject(&'static str),
+    Fields(Map<String, Value>),
+    TooLarge,
+    BadBody,
+    Token(TokenError),
+    /// Obtain: wrong password, unknown or inactive user (one message).
+    NoActiveAccount,
+    /// Refresh: the token's user was deleted, deactivated or changed password.
+    NoActiveAccountForToken,
+    /// An authenticated endpoint refused the caller.
+    Auth(AuthRejection),
+    /// The store or an app hook failed; nothing was issued.
+    Unavailable,
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        Self::Token(e)
+    }
+}
+
+impl ApiError {
+    pub(crate) fn into_response(self, settings: &Settings) -> Response<Bytes> {
+        let scheme = settings.auth_header_types.first().map_or("Bearer", String::as_str);
+        let unauthorized = |body: Value, error: Option<(&str, &str)>| {
+            with_challenge(json(StatusCode::UNAUTHORIZED, &body), challenge(scheme, &settings.realm, error))
+        };
+        match self {
+            Self::MethodNotAllowed(m) => {
+                let mut res = json(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &json!({ "detail": format!("Method \"{m}\" not allowed.") }),
+                );
+                res.headers_mut()
+                    .insert(http::header::ALLOW, http::HeaderValue::from_static("POST, OPTIONS"));
+                res
+            }
+            Self::UnsupportedMediaType(t) => json(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &json!({ "detail": format!("Unsupported media type \"{t}\" in request.") }),
+            ),
+            Self::JsonParse(reason) => json(
+                StatusCode::BAD_REQUEST,
+                &json!({ "detail": format!("JSON parse error - {reason}") }),
+            ),
+            Self::NotAnObject(kind) => json(
+                StatusCode::BAD_REQUEST,
+                &json!({ "non_field_errors": [format!("Invalid data. Expected a dictionary, but got {kind}.")] }),
+            ),
+            Self::Fields(errors) => json(StatusCode::BAD_REQUEST, &errors),
+            Self::TooLarge => json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({ "detail": "Request body is too large." }),
+            ),
+            Self::BadBody => json(StatusCode::BAD_REQUEST, &json!({ "detail": "Malformed request." })),
+            Self::Token(e) => {
+                let message = e.to_string();
+                unauthorized(
+                    json!({ "detail": message, "code": "token_not_valid" }),
+                    Some(("invalid_token", &message)),
+                )
+            }
+            Self::NoActiveAccount => unauthorized(
+                json!({ "detail": "No active account found with the given credentials" }),
+                None,
+            ),
+            Self::NoActiveAccountForToken => {
+                let message = "No active account found for the given token.";
+                unauthorized(json!({ "detail": message }), Some(("invalid_token", message)))
+            }
+            Self::Auth(rejection) => rejection.to_response(settings),
+            Self::Unavailable => AuthRejection::Unavailable.to_response(settings),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! `POST /api/token/` and `POST /api/token/sliding/`: credentials in, tokens out.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::endpoints::error::ApiError;
+use crate::endpoints::request::fields;
+use crate::endpoints::{Shared, token_response};
+use crate::token::MintError;
+
+/// What the obtain endpoint issues.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Issue {
+    Pair,
+    Sliding,
+}
+
+pub(crate) async fn obtain(shared: &Shared, data: Map<String, Value>, issue: Issue) -> Result<Response<Bytes>, ApiError> {
+    let settings = shared.jwt.settings();
+    let [username, password] = fields(&data, [settings.username_field.as_str(), "password"])?;
+    let checker = shared.checker.as_ref().ok_or(ApiError::NoActiveAccount)?;
+    let user = match checker.check(&username, &password).await {
+        Ok(Some(user)) if user.is_active || !settings.check_user_is_active => user,
+        Ok(_) => {
+            checker.on_login_failed(&username).await;
+            return Err(ApiError::NoActiveAccount);
+        }
+        Err(_) => return Err(ApiError::Unavailable),
+    };
+    let mut builder = shared
+        .jwt
+        .for_user(&user.user_id)
+        .with_claims(&user.claims)
+        .map_err(|_| ApiError::Unavailable)?;
+    if let Some(fp) = &user.password_fingerprint {
+        builder = builder.with_password_fingerprint(fp.clone());
+    }
+    let body = match issue {
+        Issue::Pair => {
+            let pair = builder.pair().await.map_err(mint_error)?;
+            json!({ "refresh": pair.refresh, "access": pair.access })
+        }
+        Issue::Sliding => json!({ "token": builder.sliding().await.map_err(mint_error)? }),
+    };
+    if settings.update_last_login {
+        checker.update_last_login(&user).await;
+    }
+    checker.on_login_success(&user).await;
+    Ok(token_response(StatusCode::OK, &body))
+}
+
+pub(crate) fn mint_error(e: MintError) -> ApiError {
+    match e {
+        MintError::Store(_) | MintError::NoSigningKey | MintError::Signing(_) => ApiError::Unavailable,
+        MintError::InvalidClaims(_) | MintError::ReservedClaim(_) => ApiError::Unavailable,
+    }
+}
