@@ -26,6 +26,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod endpoints;
 pub mod extract;
 mod keys;
 mod response;
@@ -34,7 +35,6 @@ mod settings;
 pub mod store;
 pub mod token;
 mod user;
-pub mod endpoints;
 
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
 pub use extract::{Claims, ClaimsRejection, CurrentUser};

@@ -14,13 +14,20 @@ use crate::endpoints::{Shared, token_response};
 use crate::settings::SimpleJwt;
 use crate::token::{TokenError, TokenType};
 
-pub(crate) async fn blacklist(shared: &Shared, parts: &Parts, data: Map<String, Value>) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn blacklist(
+    shared: &Shared,
+    parts: &Parts,
+    data: Map<String, Value>,
+) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
     reject_revoked(jwt, &token).await?;
     let store = jwt.store().ok_or(ApiError::Unavailable)?;
-    match store.blacklist(token.jti(), SimpleJwt::blacklist_until(&token)).await {
+    match store
+        .blacklist(token.jti(), SimpleJwt::blacklist_until(&token))
+        .await
+    {
         Ok(true) => {}
         Ok(false) => return Err(TokenError::Blacklisted.into()),
         Err(_) => return Err(ApiError::Unavailable),
@@ -49,7 +56,10 @@ pub(crate) async fn blacklist(shared: &Shared, parts: &Parts, data: Map<String, 
     Ok(token_response(StatusCode::OK, &json!({})))
 }
 
-pub(crate) async fn logout_all(shared: &Shared, parts: &Parts) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn logout_all(
+    shared: &Shared,
+    parts: &Parts,
+) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let token = match credentials(&jwt.inner, &parts.headers) {
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
@@ -58,12 +68,20 @@ pub(crate) async fn logout_all(shared: &Shared, parts: &Parts) -> Result<Respons
             .validate_access(raw)
             .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
     };
-    let user_id = token.user_id().ok_or(ApiError::Auth(AuthRejection::NoUserId))?;
+    let user_id = token
+        .user_id()
+        .ok_or(ApiError::Auth(AuthRejection::NoUserId))?;
     match jwt.is_revoked(&token).await {
         Ok(false) => {}
-        Ok(true) => return Err(ApiError::Auth(AuthRejection::InvalidToken(TokenError::Blacklisted))),
+        Ok(true) => {
+            return Err(ApiError::Auth(AuthRejection::InvalidToken(
+                TokenError::Blacklisted,
+            )));
+        }
         Err(_) => return Err(ApiError::Unavailable),
     }
-    jwt.logout_everywhere(user_id).await.map_err(|_| ApiError::Unavailable)?;
+    jwt.logout_everywhere(user_id)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
     Ok(token_response(StatusCode::OK, &json!({})))
 }

@@ -49,7 +49,11 @@ impl LoginUser {
 /// Return `Err` only when the lookup itself failed (503).
 pub trait CredentialChecker: Send + Sync + 'static {
     /// Verifies the credentials.
-    fn check(&self, username: &str, password: &str) -> impl Future<Output = Result<Option<LoginUser>, StoreError>> + Send;
+    fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<Option<LoginUser>, StoreError>> + Send;
 
     /// `UPDATE_LAST_LOGIN`: called after a successful login when the setting is on.
     fn update_last_login(&self, _user: &LoginUser) -> impl Future<Output = ()> + Send {
@@ -71,14 +75,22 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Object-safe form of [`CredentialChecker`].
 pub(crate) trait DynChecker: Send + Sync {
-    fn check<'a>(&'a self, username: &'a str, password: &'a str) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>>;
+    fn check<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>>;
     fn update_last_login<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()>;
     fn on_login_success<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()>;
     fn on_login_failed<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ()>;
 }
 
 impl<C: CredentialChecker> DynChecker for C {
-    fn check<'a>(&'a self, username: &'a str, password: &'a str) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>> {
+    fn check<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>> {
         Box::pin(CredentialChecker::check(self, username, password))
     }
     fn update_last_login<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()> {

@@ -39,9 +39,15 @@ impl From<TokenError> for ApiError {
 
 impl ApiError {
     pub(crate) fn into_response(self, settings: &Settings) -> Response<Bytes> {
-        let scheme = settings.auth_header_types.first().map_or("Bearer", String::as_str);
+        let scheme = settings
+            .auth_header_types
+            .first()
+            .map_or("Bearer", String::as_str);
         let unauthorized = |body: Value, error: Option<(&str, &str)>| {
-            with_challenge(json(StatusCode::UNAUTHORIZED, &body), challenge(scheme, &settings.realm, error))
+            with_challenge(
+                json(StatusCode::UNAUTHORIZED, &body),
+                challenge(scheme, &settings.realm, error),
+            )
         };
         match self {
             Self::MethodNotAllowed(m) => {
@@ -49,8 +55,10 @@ impl ApiError {
                     StatusCode::METHOD_NOT_ALLOWED,
                     &json!({ "detail": format!("Method \"{m}\" not allowed.") }),
                 );
-                res.headers_mut()
-                    .insert(http::header::ALLOW, http::HeaderValue::from_static("POST, OPTIONS"));
+                res.headers_mut().insert(
+                    http::header::ALLOW,
+                    http::HeaderValue::from_static("POST, OPTIONS"),
+                );
                 res
             }
             Self::UnsupportedMediaType(t) => json(
@@ -70,7 +78,10 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &json!({ "detail": "Request body is too large." }),
             ),
-            Self::BadBody => json(StatusCode::BAD_REQUEST, &json!({ "detail": "Malformed request." })),
+            Self::BadBody => json(
+                StatusCode::BAD_REQUEST,
+                &json!({ "detail": "Malformed request." }),
+            ),
             Self::Token(e) => {
                 let message = e.to_string();
                 unauthorized(
@@ -84,7 +95,10 @@ impl ApiError {
             ),
             Self::NoActiveAccountForToken => {
                 let message = "No active account found for the given token.";
-                unauthorized(json!({ "detail": message }), Some(("invalid_token", message)))
+                unauthorized(
+                    json!({ "detail": message }),
+                    Some(("invalid_token", message)),
+                )
             }
             Self::Auth(rejection) => rejection.to_response(settings),
             Self::Unavailable => AuthRejection::Unavailable.to_response(settings),

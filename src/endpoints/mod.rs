@@ -212,12 +212,15 @@ pub struct TokenEndpoint {
 
 impl fmt::Debug for TokenEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenEndpoint").field("kind", &self.kind).finish()
+        f.debug_struct("TokenEndpoint")
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
 /// The future returned by [`TokenEndpoint`].
-pub type EndpointFuture = Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
+pub type EndpointFuture =
+    Pin<Box<dyn Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send>>;
 
 impl<B> Service<Request<B>> for TokenEndpoint
 where
@@ -246,7 +249,11 @@ where
     }
 }
 
-async fn handle<B>(shared: &Shared, kind: Kind, req: Request<B>) -> Result<Response<Bytes>, ApiError>
+async fn handle<B>(
+    shared: &Shared,
+    kind: Kind,
+    req: Request<B>,
+) -> Result<Response<Bytes>, ApiError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -287,8 +294,10 @@ fn jwks(shared: &Shared, method: &Method) -> Result<Response<Bytes>, ApiError> {
     match *method {
         Method::GET | Method::HEAD => {
             let mut res = json(StatusCode::OK, &shared.jwt.jwks());
-            res.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+            res.headers_mut().insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            );
             Ok(res)
         }
         ref m => Err(ApiError::MethodNotAllowed(m.clone())),
@@ -296,6 +305,9 @@ fn jwks(shared: &Shared, method: &Method) -> Result<Response<Bytes>, ApiError> {
 }
 
 /// A successful token response: JSON with `Cache-Control: no-store`.
-pub(crate) fn token_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Bytes> {
+pub(crate) fn token_response<T: Serialize + ?Sized>(
+    status: StatusCode,
+    body: &T,
+) -> Response<Bytes> {
     no_store(json(status, body))
 }

@@ -16,7 +16,11 @@ pub(crate) enum Issue {
     Sliding,
 }
 
-pub(crate) async fn obtain(shared: &Shared, data: Map<String, Value>, issue: Issue) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn obtain(
+    shared: &Shared,
+    data: Map<String, Value>,
+    issue: Issue,
+) -> Result<Response<Bytes>, ApiError> {
     let settings = shared.jwt.settings();
     let [username, password] = fields(&data, [settings.username_field.as_str(), "password"])?;
     let checker = shared.checker.as_ref().ok_or(ApiError::NoActiveAccount)?;
@@ -52,7 +56,9 @@ pub(crate) async fn obtain(shared: &Shared, data: Map<String, Value>, issue: Iss
 
 pub(crate) fn mint_error(e: MintError) -> ApiError {
     match e {
-        MintError::Store(_) | MintError::NoSigningKey | MintError::Signing(_) => ApiError::Unavailable,
+        MintError::Store(_) | MintError::NoSigningKey | MintError::Signing(_) => {
+            ApiError::Unavailable
+        }
         MintError::InvalidClaims(_) | MintError::ReservedClaim(_) => ApiError::Unavailable,
     }
 }

@@ -36,7 +36,9 @@ async fn revoke_family_on_reuse(jwt: &SimpleJwt, token: &VerifiedToken) -> Resul
     if !jwt.settings().reuse_detection {
         return Ok(());
     }
-    let Some(store) = jwt.store() else { return Ok(()) };
+    let Some(store) = jwt.store() else {
+        return Ok(());
+    };
     let until = jwt.now() + jwt.longest_lifetime();
     store
         .revoke_family(token.family_or_jti(), until)
@@ -47,7 +49,9 @@ async fn revoke_family_on_reuse(jwt: &SimpleJwt, token: &VerifiedToken) -> Resul
 /// The app's user re-check on refresh: deleted, inactive or
 /// password-changed users get "No active account found for the given token.".
 async fn recheck_user(shared: &Shared, token: &VerifiedToken) -> Result<(), ApiError> {
-    let Some(resolver) = &shared.resolver else { return Ok(()) };
+    let Some(resolver) = &shared.resolver else {
+        return Ok(());
+    };
     match resolver.resolve(shared.jwt.settings(), token).await {
         Ok(_) => Ok(()),
         Err(AuthRejection::Unavailable) => Err(ApiError::Unavailable),
@@ -65,7 +69,10 @@ fn check_session_age(jwt: &SimpleJwt, token: &VerifiedToken) -> Result<(), ApiEr
     Ok(())
 }
 
-pub(crate) async fn refresh(shared: &Shared, data: Map<String, Value>) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn refresh(
+    shared: &Shared,
+    data: Map<String, Value>,
+) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let settings = jwt.settings();
     let [raw] = fields(&data, ["refresh"])?;
@@ -84,7 +91,10 @@ pub(crate) async fn refresh(shared: &Shared, data: Map<String, Value>) -> Result
         // Consume the old token before minting anything: of many concurrent
         // refreshes exactly one wins this insert.
         let store = jwt.store().ok_or(ApiError::Unavailable)?;
-        match store.blacklist(token.jti(), SimpleJwt::blacklist_until(&token)).await {
+        match store
+            .blacklist(token.jti(), SimpleJwt::blacklist_until(&token))
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 revoke_family_on_reuse(jwt, &token).await?;
@@ -107,7 +117,10 @@ pub(crate) async fn refresh(shared: &Shared, data: Map<String, Value>) -> Result
     Ok(token_response(StatusCode::OK, &body))
 }
 
-pub(crate) async fn refresh_sliding(shared: &Shared, data: Map<String, Value>) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn refresh_sliding(
+    shared: &Shared,
+    data: Map<String, Value>,
+) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["token"])?;
     let token = jwt.validate(&raw, TokenType::Sliding)?;

@@ -11,7 +11,11 @@ use serde_json::{Map, Value, json};
 use crate::endpoints::error::ApiError;
 
 /// Reads the body (bounded) and parses it into a JSON object.
-pub(crate) async fn read_data<B>(headers: &HeaderMap, body: B, limit: usize) -> Result<Map<String, Value>, ApiError>
+pub(crate) async fn read_data<B>(
+    headers: &HeaderMap,
+    body: B,
+    limit: usize,
+) -> Result<Map<String, Value>, ApiError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -19,15 +23,23 @@ where
     let content_type = headers
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let media = content_type
-        .as_deref()
-        .map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let media = content_type.as_deref().map(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
     let kind = match media.as_deref() {
         None | Some("") => Kind::Empty,
         Some("application/json") => Kind::Json,
         Some(m) if m.starts_with("application/") && m.ends_with("+json") => Kind::Json,
         Some("application/x-www-form-urlencoded") => Kind::Form,
-        Some(_) => return Err(ApiError::UnsupportedMediaType(content_type.unwrap_or_default())),
+        Some(_) => {
+            return Err(ApiError::UnsupportedMediaType(
+                content_type.unwrap_or_default(),
+            ));
+        }
     };
     let bytes = read_limited(body, limit).await?;
     match kind {
@@ -81,7 +93,10 @@ fn python_type(v: &Value) -> &'static str {
 
 /// Reads required text fields like DRF's `CharField`: surrounding
 /// whitespace trimmed, every missing or bad field reported together.
-pub(crate) fn fields<const N: usize>(data: &Map<String, Value>, names: [&str; N]) -> Result<[String; N], ApiError> {
+pub(crate) fn fields<const N: usize>(
+    data: &Map<String, Value>,
+    names: [&str; N],
+) -> Result<[String; N], ApiError> {
     let mut errors = Map::new();
     let mut out: [String; N] = std::array::from_fn(|_| String::new());
     for (i, name) in names.iter().enumerate() {
@@ -103,7 +118,11 @@ pub(crate) fn fields<const N: usize>(data: &Map<String, Value>, names: [&str; N]
             errors.insert((*name).to_owned(), json!([problem]));
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(ApiError::Fields(errors)) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Fields(errors))
+    }
 }
 
 /// What to do with a request method.

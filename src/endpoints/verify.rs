@@ -9,7 +9,10 @@ use crate::endpoints::refresh::reject_revoked;
 use crate::endpoints::request::fields;
 use crate::endpoints::{Shared, token_response};
 
-pub(crate) async fn verify(shared: &Shared, data: Map<String, Value>) -> Result<Response<Bytes>, ApiError> {
+pub(crate) async fn verify(
+    shared: &Shared,
+    data: Map<String, Value>,
+) -> Result<Response<Bytes>, ApiError> {
     let [raw] = fields(&data, ["token"])?;
     let token = shared.jwt.validate_untyped(&raw)?;
     reject_revoked(&shared.jwt, &token).await?;
