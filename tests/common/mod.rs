@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod services;
+
 use std::time::Duration;
 
 use base64::Engine;

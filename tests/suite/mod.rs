@@ -3,6 +3,8 @@
 //! runs against memory, SQLite, PostgreSQL and Redis (`endpoint_suite!`).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod durable;
+
 use std::sync::Arc;
 use std::time::Duration;
 

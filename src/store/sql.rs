@@ -1,0 +1,469 @@
+//! SQL revocation store on sqlx: SQLite (embedded, feature `sqlite`) and
+//! PostgreSQL (feature `postgres`).
+//!
+//! Schema (see `migrations/`; run with [`SqlStore::migrate`]):
+//!
+//! | table | key | other columns | indexes |
+//! |---|---|---|---|
+//! | `simplejwt_blacklist` | `jti` | `expires_at` | `expires_at` |
+//! | `simplejwt_revoked_family` | `family` | `expires_at` | `expires_at` |
+//! | `simplejwt_user_revocation` | `user_id` | `revoked_before`, `keep_until` | `keep_until` |
+//! | `simplejwt_outstanding` | `jti` | `user_id`, `family`, `issued_at`, `expires_at` | `user_id`, `expires_at` |
+//!
+//! Only ids and instants are stored, never a token. Blacklisting is one
+//! `INSERT ... ON CONFLICT DO NOTHING` whose affected-row count tells whether
+//! this call inserted the row, which makes refresh-token rotation race-free
+//! across any number of app instances sharing the database.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::store::{
+    OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreErrorKind, StoreFuture,
+};
+
+#[derive(Clone)]
+enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool this store has, and
+/// `$greatest` to the backend's two-argument maximum function.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident, $greatest:ident| $body:expr) => {
+        match &$store.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $greatest = "MAX";
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $greatest = "GREATEST";
+                $body
+            }
+        }
+    };
+}
+
+/// A revocation store in SQLite or PostgreSQL.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), tower_simplejwt::store::StoreError> {
+/// use tower_simplejwt::store::sql::SqlStore;
+///
+/// let store = SqlStore::connect("sqlite://revocations.db").await?;
+/// store.migrate().await?; // embedded, versioned migrations
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    timeout: Duration,
+}
+
+impl fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend_name())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+fn store_error(e: sqlx::Error) -> StoreError {
+    let kind = match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => StoreErrorKind::Unavailable,
+        _ => StoreErrorKind::Backend,
+    };
+    StoreError::new(kind, "SQL store call failed", Some(Box::new(e)))
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://path` (created if missing; WAL journal) or
+    /// `postgres://...`. Every call times out after 3 seconds by default.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let timeout = Duration::from_secs(3);
+        #[cfg(feature = "sqlite")]
+        if url.starts_with("sqlite:") {
+            use std::str::FromStr;
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .map_err(store_error)?
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(timeout);
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(store_error)?;
+            return Ok(Self::from_sqlite(pool));
+        }
+        #[cfg(feature = "postgres")]
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(timeout)
+                .connect(url)
+                .await
+                .map_err(store_error)?;
+            return Ok(Self::from_postgres(pool));
+        }
+        Err(StoreError::new(
+            StoreErrorKind::Backend,
+            format!(
+                "unsupported database URL scheme in {:?}: enable the `sqlite` or `postgres` feature and use sqlite:// or postgres://",
+                url.split(':').next().unwrap_or_default()
+            ),
+            None,
+        ))
+    }
+
+    /// A store on an existing SQLite pool.
+    #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+    pub fn from_sqlite(pool: sqlx::SqlitePool) -> Self {
+        Self {
+            backend: Backend::Sqlite(pool),
+            timeout: Duration::from_secs(3),
+        }
+    }
+
+    /// A store on an existing PostgreSQL pool.
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub fn from_postgres(pool: sqlx::PgPool) -> Self {
+        Self {
+            backend: Backend::Postgres(pool),
+            timeout: Duration::from_secs(3),
+        }
+    }
+
+    /// Sets the per-call timeout (past it the call fails with
+    /// [`StoreErrorKind::Timeout`], and requests get 503).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn backend_name(&self) -> &'static str {
+        on_pool!(self, |_pool, _g| {
+            match self.backend {
+                #[cfg(feature = "sqlite")]
+                Backend::Sqlite(_) => "sqlite",
+                #[cfg(feature = "postgres")]
+                Backend::Postgres(_) => "postgres",
+            }
+        })
+    }
+
+    /// Applies the embedded migrations (idempotent; safe to call on every start).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        };
+        result.map_err(|e| {
+            StoreError::new(
+                StoreErrorKind::Backend,
+                "migration failed",
+                Some(Box::new(e)),
+            )
+        })
+    }
+
+    async fn timed<T>(
+        &self,
+        fut: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(result) => result.map_err(store_error),
+            Err(_) => Err(StoreError::new(
+                StoreErrorKind::Timeout,
+                "SQL store call timed out",
+                None,
+            )),
+        }
+    }
+
+    async fn blacklist_impl(&self, jti: &str, expires_at: u64) -> Result<bool, StoreError> {
+        let exp = to_i64(expires_at);
+        let inserted = on_pool!(self, |pool, _g| {
+            self.timed(async {
+                let done = sqlx::query(
+                    "INSERT INTO simplejwt_blacklist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                )
+                .bind(jti)
+                .bind(exp)
+                .execute(pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    // Already there: only ever extend its life.
+                    sqlx::query("UPDATE simplejwt_blacklist SET expires_at = $2 WHERE jti = $1 AND expires_at < $2")
+                        .bind(jti)
+                        .bind(exp)
+                        .execute(pool)
+                        .await?;
+                }
+                Ok(done.rows_affected() == 1)
+            })
+            .await
+        })?;
+        Ok(inserted)
+    }
+
+    async fn exists(&self, sql: &'static str, key: &str) -> Result<bool, StoreError> {
+        let n: i64 = on_pool!(self, |pool, _g| {
+            self.timed(sqlx::query_scalar(sql).bind(key).fetch_one(pool))
+                .await
+        })?;
+        Ok(n > 0)
+    }
+
+    async fn revoke_family_impl(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
+        let exp = to_i64(expires_at);
+        on_pool!(self, |pool, g| {
+            let sql = match g {
+                "MAX" => {
+                    "INSERT INTO simplejwt_revoked_family (family, expires_at) VALUES ($1, $2) \
+                          ON CONFLICT (family) DO UPDATE SET expires_at = MAX(simplejwt_revoked_family.expires_at, excluded.expires_at)"
+                }
+                _ => {
+                    "INSERT INTO simplejwt_revoked_family (family, expires_at) VALUES ($1, $2) \
+                      ON CONFLICT (family) DO UPDATE SET expires_at = GREATEST(simplejwt_revoked_family.expires_at, excluded.expires_at)"
+                }
+            };
+            self.timed(sqlx::query(sql).bind(family).bind(exp).execute(pool))
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn revoke_user_impl(
+        &self,
+        user_id: &str,
+        instant: u64,
+        keep_until: u64,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, |pool, g| {
+            let sql = match g {
+                "MAX" => {
+                    "INSERT INTO simplejwt_user_revocation (user_id, revoked_before, keep_until) VALUES ($1, $2, $3) \
+                          ON CONFLICT (user_id) DO UPDATE SET \
+                          revoked_before = MAX(simplejwt_user_revocation.revoked_before, excluded.revoked_before), \
+                          keep_until = MAX(simplejwt_user_revocation.keep_until, excluded.keep_until)"
+                }
+                _ => {
+                    "INSERT INTO simplejwt_user_revocation (user_id, revoked_before, keep_until) VALUES ($1, $2, $3) \
+                      ON CONFLICT (user_id) DO UPDATE SET \
+                      revoked_before = GREATEST(simplejwt_user_revocation.revoked_before, excluded.revoked_before), \
+                      keep_until = GREATEST(simplejwt_user_revocation.keep_until, excluded.keep_until)"
+                }
+            };
+            self.timed(
+                sqlx::query(sql)
+                    .bind(user_id)
+                    .bind(to_i64(instant))
+                    .bind(to_i64(keep_until))
+                    .execute(pool),
+            )
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn user_instant(&self, user_id: &str) -> Result<Option<u64>, StoreError> {
+        let v: Option<i64> = on_pool!(self, |pool, _g| {
+            self.timed(
+                sqlx::query_scalar(
+                    "SELECT revoked_before FROM simplejwt_user_revocation WHERE user_id = $1",
+                )
+                .bind(user_id)
+                .fetch_optional(pool),
+            )
+            .await
+        })?;
+        Ok(v.map(to_u64))
+    }
+
+    async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
+        // One round trip for the three checks.
+        let iat = q.issued_at.map_or(0, to_i64);
+        let n: i64 = on_pool!(self, |pool, _g| {
+            self.timed(
+                sqlx::query_scalar(
+                    "SELECT CASE WHEN \
+                       EXISTS (SELECT 1 FROM simplejwt_blacklist WHERE jti = $1) \
+                       OR EXISTS (SELECT 1 FROM simplejwt_revoked_family WHERE family = $2) \
+                       OR EXISTS (SELECT 1 FROM simplejwt_user_revocation WHERE user_id = $3 AND revoked_before >= $4) \
+                     THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END",
+                )
+                .bind(q.jti)
+                .bind(q.family)
+                .bind(q.user_id)
+                .bind(iat)
+                .fetch_one(pool),
+            )
+            .await
+        })?;
+        Ok(n == 1)
+    }
+
+    async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
+        on_pool!(self, |pool, _g| {
+            self.timed(
+                sqlx::query(
+                    "INSERT INTO simplejwt_outstanding (jti, user_id, family, issued_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (jti) DO NOTHING",
+                )
+                .bind(&t.jti)
+                .bind(&t.user_id)
+                .bind(&t.family)
+                .bind(to_i64(t.issued_at))
+                .bind(to_i64(t.expires_at))
+                .execute(pool),
+            )
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    async fn outstanding_impl(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> Result<Vec<OutstandingToken>, StoreError> {
+        type Row = (String, String, Option<String>, i64, i64);
+        let rows: Vec<Row> = on_pool!(self, |pool, _g| {
+            self.timed(
+                sqlx::query_as(
+                    "SELECT jti, user_id, family, issued_at, expires_at FROM simplejwt_outstanding \
+                     WHERE user_id = $1 AND expires_at >= $2 ORDER BY issued_at, jti",
+                )
+                .bind(user_id)
+                .bind(to_i64(now))
+                .fetch_all(pool),
+            )
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(jti, user_id, family, iat, exp)| OutstandingToken {
+                jti,
+                user_id,
+                family,
+                issued_at: to_u64(iat),
+                expires_at: to_u64(exp),
+            })
+            .collect())
+    }
+
+    /// Deletes expired rows in batches of 1000, so a large flush never holds
+    /// long locks.
+    async fn flush_impl(&self, now: u64) -> Result<u64, StoreError> {
+        const BATCHES: [&str; 4] = [
+            "DELETE FROM simplejwt_blacklist WHERE jti IN \
+             (SELECT jti FROM simplejwt_blacklist WHERE expires_at < $1 LIMIT 1000)",
+            "DELETE FROM simplejwt_revoked_family WHERE family IN \
+             (SELECT family FROM simplejwt_revoked_family WHERE expires_at < $1 LIMIT 1000)",
+            "DELETE FROM simplejwt_user_revocation WHERE user_id IN \
+             (SELECT user_id FROM simplejwt_user_revocation WHERE keep_until < $1 LIMIT 1000)",
+            "DELETE FROM simplejwt_outstanding WHERE jti IN \
+             (SELECT jti FROM simplejwt_outstanding WHERE expires_at < $1 LIMIT 1000)",
+        ];
+        let now = to_i64(now);
+        let mut total = 0;
+        for sql in BATCHES {
+            loop {
+                let n = on_pool!(self, |pool, _g| {
+                    self.timed(sqlx::query(sql).bind(now).execute(pool))
+                        .await
+                        .map(|r| r.rows_affected())
+                })?;
+                total += n;
+                if n < 1000 {
+                    break;
+                }
+            }
+        }
+        Ok(total)
+    }
+}
+
+impl RevocationStore for SqlStore {
+    fn name(&self) -> &'static str {
+        self.backend_name()
+    }
+
+    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        Box::pin(self.blacklist_impl(jti, expires_at))
+    }
+
+    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(self.exists(
+            "SELECT COUNT(*) FROM simplejwt_blacklist WHERE jti = $1",
+            jti,
+        ))
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        Box::pin(self.revoke_family_impl(family, expires_at))
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        instant: u64,
+        keep_until: u64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.revoke_user_impl(user_id, instant, keep_until))
+    }
+
+    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
+        Box::pin(self.user_instant(user_id))
+    }
+
+    fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(self.is_revoked_impl(query))
+    }
+
+    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
+        Box::pin(self.record_impl(token))
+    }
+
+    fn outstanding_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<OutstandingToken>> {
+        Box::pin(self.outstanding_impl(user_id, now))
+    }
+
+    fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
+        Box::pin(self.flush_impl(now))
+    }
+}

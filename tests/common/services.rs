@@ -1,0 +1,101 @@
+//! Real services for store tests: URLs, skipping, and a TCP proxy that can
+//! cut the connection to simulate an outage and a recovery.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::net::{TcpListener, TcpStream};
+
+/// Set by `.ci/run`: a missing service fails the test instead of skipping it.
+pub const REQUIRE_VAR: &str = "TOWER_SIMPLEJWT_REQUIRE_SERVICES";
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// Skips (printing why) or, under CI, fails.
+pub fn unavailable<T>(service: &str, why: impl std::fmt::Display) -> Option<T> {
+    if std::env::var_os(REQUIRE_VAR).is_some() {
+        panic!("{service} is required ({REQUIRE_VAR} is set) but unavailable: {why}");
+    }
+    eprintln!("SKIPPED: {service} unavailable ({why}); set {REQUIRE_VAR}=1 to make this a failure");
+    None
+}
+
+/// A unique name for this test run (schemas, key prefixes).
+pub fn run_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "t{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A TCP proxy in front of a service. `set_up(false)` drops every open
+/// connection and refuses new ones, like a server going away.
+#[derive(Clone)]
+pub struct Proxy {
+    pub port: u16,
+    up: Arc<AtomicBool>,
+    generation: Arc<AtomicU64>,
+}
+
+impl Proxy {
+    pub async fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = Proxy {
+            port,
+            up: Arc::new(AtomicBool::new(true)),
+            generation: Arc::new(AtomicU64::new(0)),
+        };
+        let p = proxy.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !p.up.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let (target, p) = (target.clone(), p.clone());
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let generation = p.generation.load(Ordering::SeqCst);
+                    let watch = async {
+                        while p.generation.load(Ordering::SeqCst) == generation {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watch => {}
+                    }
+                });
+            }
+        });
+        proxy
+    }
+
+    pub fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+        if !up {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The PostgreSQL store on the real server (`DATABASE_URL`), each test run
+//! in its own schema (one per store, so checks never see each other's
+//! revocations): conformance suite, endpoint suite, two instances,
+//! restart, and an outage through a proxy.
+
+mod common;
+#[macro_use]
+mod suite;
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use common::services::{Proxy, database_url, run_id, unavailable};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tower_simplejwt::store::conformance::SharedStore;
+use tower_simplejwt::store::sql::SqlStore;
+
+/// A fresh schema name.
+fn schema() -> String {
+    format!("simplejwt_{}", run_id())
+}
+
+async fn connect(url: &str, schema: &str) -> Result<SqlStore, String> {
+    let base = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(3))
+        .connect_with(base.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema}"
+    )))
+    .execute(&admin)
+    .await
+    .map_err(|e| e.to_string())?;
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .connect_with(base.options([("search_path", schema)]))
+        .await
+        .map_err(|e| e.to_string())?;
+    let store = SqlStore::from_postgres(pool).with_timeout(std::time::Duration::from_secs(2));
+    store.migrate().await.map_err(|e| format!("{e:?}"))?;
+    Ok(store)
+}
+
+async fn make_in(schema: &str) -> Option<SharedStore> {
+    match connect(&database_url(), schema).await {
+        Ok(store) => Some(Arc::new(store)),
+        Err(e) => unavailable("PostgreSQL", e),
+    }
+}
+
+async fn make_store() -> Option<SqlStore> {
+    match connect(&database_url(), &schema()).await {
+        Ok(store) => Some(store),
+        Err(e) => unavailable("PostgreSQL", e),
+    }
+}
+
+async fn make() -> Option<SharedStore> {
+    make_store().await.map(|s| Arc::new(s) as SharedStore)
+}
+
+tower_simplejwt::store_conformance_tests!(make());
+endpoint_suite!(make());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_revocations() {
+    let shared = schema();
+    let (Some(a), Some(b)) = (make_in(&shared).await, make_in(&shared).await) else {
+        return;
+    };
+    suite::durable::two_instances_share_revocations(a, b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_survive_a_restart() {
+    let shared = schema();
+    let Some(first) = make_in(&shared).await else {
+        return;
+    };
+    suite::durable::revocations_survive_a_restart(first, async { make_in(&shared).await.unwrap() })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_fails_closed_then_recovers() {
+    let own = schema();
+    if make_in(&own).await.is_none() {
+        return;
+    }
+    let url = database_url();
+    let opts = PgConnectOptions::from_str(&url).unwrap();
+    let proxy = Proxy::start(format!("{}:{}", opts.get_host(), opts.get_port())).await;
+    let proxied = opts.port(proxy.port);
+    let base = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(std::time::Duration::from_secs(1))
+        .connect_with(proxied.options([("search_path", own.as_str())]))
+        .await
+        .unwrap();
+    let store = SqlStore::from_postgres(base).with_timeout(std::time::Duration::from_secs(1));
+    suite::durable::outage_fails_closed_then_recovers(Arc::new(store), &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_server_is_a_connect_error_not_a_panic() {
+    let err = SqlStore::connect("postgres://postgres@127.0.0.1:1/test")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        tower_simplejwt::store::StoreErrorKind::Unavailable
+    );
+}
