@@ -1,0 +1,418 @@
+//! Redis revocation store, for apps running many instances.
+//!
+//! Key layout (every key starts with the prefix, `simplejwt:` by default):
+//!
+//! | key | value | expires |
+//! |---|---|---|
+//! | `<prefix>bl:<jti>` | `1` | at the token's `exp` (`refresh_exp` for sliding tokens) |
+//! | `<prefix>fam:<family>` | `1` | when the family's last token expires |
+//! | `<prefix>user:<user_id>` | revoked-before instant (Unix seconds) | when every token issued before it has expired |
+//! | `<prefix>out:<user_id>` | sorted set of `jti:iat:exp:family`, scored by `exp` | with the user's last outstanding token |
+//!
+//! Every command and script touches exactly one key, so the layout works
+//! unchanged on Redis Cluster (build the store with
+//! [`RedisStore::from_connection`] on a cluster connection). Blacklisting is
+//! `SET ... NX EXAT`, atomic on the server: of many concurrent refreshes of
+//! one token exactly one wins. No raw token is stored.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::{Script, Value};
+
+use crate::store::{
+    OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreErrorKind, StoreFuture,
+};
+
+/// Latest expiry Redis accepts comfortably (year 9999).
+const MAX_EXPIRY: u64 = 253_402_300_799;
+
+/// Sets the key's expiry to at least `ARGV[1]` (never shortens it).
+const EXTEND: &str = r"
+local t = redis.call('EXPIRETIME', KEYS[1])
+if t == -2 then return 0 end
+if t == -1 or t < tonumber(ARGV[1]) then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+return 1";
+
+/// Raises the revoked-before instant to `ARGV[1]` (never lowers it) and
+/// keeps the key at least until `ARGV[2]`.
+const REVOKE_USER: &str = r"
+local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+local t = redis.call('EXPIRETIME', KEYS[1])
+if t == -1 or t < tonumber(ARGV[2]) then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
+return 1";
+
+/// A revocation store in Redis. Clones share the connection.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), tower_simplejwt::store::StoreError> {
+/// use tower_simplejwt::store::redis::RedisStore;
+///
+/// let store = RedisStore::connect("redis://127.0.0.1:6379").await?.with_prefix("myapp:jwt:");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore<C = ConnectionManager> {
+    conn: C,
+    prefix: String,
+    timeout: Duration,
+    extend: Script,
+    revoke_user: Script,
+}
+
+impl<C> fmt::Debug for RedisStore<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: redis::RedisError) -> StoreError {
+    let kind = if e.is_timeout() {
+        StoreErrorKind::Timeout
+    } else if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
+        StoreErrorKind::Unavailable
+    } else {
+        StoreErrorKind::Backend
+    };
+    StoreError::new(kind, "Redis store call failed", Some(Box::new(e)))
+}
+
+impl RedisStore<ConnectionManager> {
+    /// Connects with a connection manager that reconnects by itself after
+    /// Redis restarts. Connecting and every response time out after 1 second.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(store_error)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(1)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = tokio::time::timeout(
+            Duration::from_secs(3),
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| StoreError::new(StoreErrorKind::Timeout, "Redis connect timed out", None))?
+        .map_err(store_error)?;
+        Ok(Self::from_connection(conn))
+    }
+}
+
+impl<C> RedisStore<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// A store on any async connection (a connection manager, or a Redis
+    /// Cluster connection).
+    pub fn from_connection(conn: C) -> Self {
+        Self {
+            conn,
+            prefix: "simplejwt:".to_owned(),
+            timeout: Duration::from_secs(2),
+            extend: Script::new(EXTEND),
+            revoke_user: Script::new(REVOKE_USER),
+        }
+    }
+
+    /// Puts every key under `prefix` (defaults to `simplejwt:`).
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The per-call timeout (defaults to 2 seconds); past it requests get 503.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn key(&self, kind: &str, id: &str) -> String {
+        format!("{}{kind}:{id}", self.prefix)
+    }
+
+    async fn timed<T>(
+        &self,
+        fut: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(result) => result.map_err(store_error),
+            Err(_) => Err(StoreError::new(
+                StoreErrorKind::Timeout,
+                "Redis store call timed out",
+                None,
+            )),
+        }
+    }
+
+    /// `SET NX EXAT`, then extend if the key already existed.
+    async fn set_nx(&self, key: String, expires_at: u64) -> Result<bool, StoreError> {
+        let at = expires_at.clamp(1, MAX_EXPIRY);
+        let mut conn = self.conn.clone();
+        let inserted: Option<String> = self
+            .timed(
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EXAT")
+                    .arg(at)
+                    .query_async(&mut conn),
+            )
+            .await?;
+        if inserted.is_none() {
+            let _: i64 = self
+                .timed(self.extend.key(&key).arg(at).invoke_async(&mut conn))
+                .await?;
+        }
+        Ok(inserted.is_some())
+    }
+
+    async fn exists(&self, key: String) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let n: i64 = self
+            .timed(redis::cmd("EXISTS").arg(key).query_async(&mut conn))
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn user_instant(&self, user_id: &str) -> Result<Option<u64>, StoreError> {
+        let mut conn = self.conn.clone();
+        let v: Option<u64> = self
+            .timed(
+                redis::cmd("GET")
+                    .arg(self.key("user", user_id))
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Ok(v)
+    }
+
+    async fn revoke_user_impl(
+        &self,
+        user_id: &str,
+        instant: u64,
+        keep_until: u64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: i64 = self
+            .timed(
+                self.revoke_user
+                    .key(self.key("user", user_id))
+                    .arg(instant)
+                    .arg(keep_until.clamp(1, MAX_EXPIRY))
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
+        // One round trip: a pipeline of single-key commands.
+        let mut pipe = redis::pipe();
+        pipe.cmd("EXISTS").arg(self.key("bl", q.jti));
+        pipe.cmd("EXISTS").arg(
+            q.family
+                .map_or_else(|| self.key("fam", ""), |f| self.key("fam", f)),
+        );
+        pipe.cmd("GET").arg(
+            q.user_id
+                .map_or_else(|| self.key("user", ""), |u| self.key("user", u)),
+        );
+        let mut conn = self.conn.clone();
+        let (bl, fam, user): (i64, i64, Option<u64>) =
+            self.timed(pipe.query_async(&mut conn)).await?;
+        let user_revoked = match (q.user_id, user) {
+            (Some(_), Some(before)) => q.issued_at.is_none_or(|iat| iat <= before),
+            _ => false,
+        };
+        Ok(bl > 0 || (q.family.is_some() && fam > 0) || user_revoked)
+    }
+
+    async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
+        let key = self.key("out", &t.user_id);
+        let member = format!(
+            "{}:{}:{}:{}",
+            t.jti,
+            t.issued_at,
+            t.expires_at,
+            t.family.as_deref().unwrap_or("")
+        );
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let mut pipe = redis::pipe();
+        pipe.cmd("ZADD")
+            .arg(&key)
+            .arg(t.expires_at)
+            .arg(member)
+            .ignore();
+        pipe.cmd("ZREMRANGEBYSCORE")
+            .arg(&key)
+            .arg("-inf")
+            .arg(format!("({now}"))
+            .ignore();
+        let mut conn = self.conn.clone();
+        let () = self.timed(pipe.query_async(&mut conn)).await?;
+        let _: i64 = self
+            .timed(
+                self.extend
+                    .key(&key)
+                    .arg(t.expires_at.clamp(1, MAX_EXPIRY))
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn outstanding_impl(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> Result<Vec<OutstandingToken>, StoreError> {
+        let mut conn = self.conn.clone();
+        let members: Vec<String> = self
+            .timed(
+                redis::cmd("ZRANGEBYSCORE")
+                    .arg(self.key("out", user_id))
+                    .arg(now)
+                    .arg("+inf")
+                    .query_async(&mut conn),
+            )
+            .await?;
+        Ok(members
+            .into_iter()
+            .filter_map(|m| {
+                let mut parts = m.splitn(4, ':');
+                let jti = parts.next()?.to_owned();
+                let issued_at = parts.next()?.parse().ok()?;
+                let expires_at = parts.next()?.parse().ok()?;
+                let family = parts.next().filter(|f| !f.is_empty()).map(str::to_owned);
+                Some(OutstandingToken {
+                    jti,
+                    user_id: user_id.to_owned(),
+                    family,
+                    issued_at,
+                    expires_at,
+                })
+            })
+            .collect())
+    }
+
+    /// Redis expires blacklist, family and user keys by itself; this prunes
+    /// expired members from the outstanding-token sets (SCAN, in batches).
+    async fn flush_impl(&self, now: u64) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let pattern = format!("{}out:*", self.prefix);
+        let mut cursor: u64 = 0;
+        let mut removed = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<String>) = self
+                .timed(
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(500)
+                        .query_async(&mut conn),
+                )
+                .await?;
+            for key in keys {
+                let n: u64 = self
+                    .timed(
+                        redis::cmd("ZREMRANGEBYSCORE")
+                            .arg(&key)
+                            .arg("-inf")
+                            .arg(format!("({now}"))
+                            .query_async(&mut conn),
+                    )
+                    .await?;
+                removed += n;
+            }
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    }
+
+    /// Checks the connection (`PING`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let v: Value = self
+            .timed(redis::cmd("PING").query_async(&mut conn))
+            .await?;
+        match v {
+            Value::SimpleString(s) if s == "PONG" => Ok(()),
+            _ => Err(StoreError::new(
+                StoreErrorKind::Backend,
+                "unexpected PING reply",
+                None,
+            )),
+        }
+    }
+}
+
+impl<C> RevocationStore for RedisStore<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        Box::pin(self.set_nx(self.key("bl", jti), expires_at))
+    }
+
+    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(self.exists(self.key("bl", jti)))
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.set_nx(self.key("fam", family), expires_at)
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        instant: u64,
+        keep_until: u64,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.revoke_user_impl(user_id, instant, keep_until))
+    }
+
+    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
+        Box::pin(self.user_instant(user_id))
+    }
+
+    fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(self.is_revoked_impl(query))
+    }
+
+    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
+        Box::pin(self.record_impl(token))
+    }
+
+    fn outstanding_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<OutstandingToken>> {
+        Box::pin(self.outstanding_impl(user_id, now))
+    }
+
+    fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
+        Box::pin(self.flush_impl(now))
+    }
+}

@@ -1,0 +1,142 @@
+//! The Redis store on the real server (`REDIS_URL`), each store under its
+//! own key prefix: conformance suite, endpoint suite, two instances,
+//! restart, key layout, and an outage (a proxy cut mid-test) with recovery.
+
+mod common;
+#[macro_use]
+mod suite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::services::{Proxy, redis_url, run_id, unavailable};
+use tower_simplejwt::RevocationStore;
+use tower_simplejwt::store::conformance::SharedStore;
+use tower_simplejwt::store::redis::RedisStore;
+
+async fn connect_with(url: &str, prefix: &str) -> Option<RedisStore> {
+    match RedisStore::connect(url).await {
+        Ok(store) => {
+            let store = store.with_prefix(prefix);
+            match store.ping().await {
+                Ok(()) => Some(store),
+                Err(e) => unavailable("Redis", e),
+            }
+        }
+        Err(e) => unavailable("Redis", e),
+    }
+}
+
+fn prefix() -> String {
+    format!("simplejwt-test:{}:", run_id())
+}
+
+async fn make() -> Option<SharedStore> {
+    connect_with(&redis_url(), &prefix())
+        .await
+        .map(|s| Arc::new(s) as SharedStore)
+}
+
+tower_simplejwt::store_conformance_tests!(make());
+endpoint_suite!(make());
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_revocations() {
+    let p = prefix();
+    let (Some(a), Some(b)) = (
+        connect_with(&redis_url(), &p).await,
+        connect_with(&redis_url(), &p).await,
+    ) else {
+        return;
+    };
+    suite::durable::two_instances_share_revocations(Arc::new(a), Arc::new(b)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_survive_a_restart() {
+    let p = prefix();
+    let Some(first) = connect_with(&redis_url(), &p).await else {
+        return;
+    };
+    let again = p.clone();
+    suite::durable::revocations_survive_a_restart(Arc::new(first), async move {
+        Arc::new(connect_with(&redis_url(), &again).await.unwrap()) as SharedStore
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_fails_closed_then_recovers() {
+    if make().await.is_none() {
+        return;
+    }
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = Proxy::start(target).await;
+    let store = RedisStore::connect(&format!("redis://127.0.0.1:{}", proxy.port))
+        .await
+        .unwrap()
+        .with_prefix(prefix())
+        .with_timeout(Duration::from_secs(1));
+    suite::durable::outage_fails_closed_then_recovers(Arc::new(store), &proxy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_follow_the_documented_layout_and_expire_with_tokens() {
+    let p = prefix();
+    let Some(store) = connect_with(&redis_url(), &p).await else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(store.blacklist("abc", now + 600).await.unwrap());
+    store.revoke_family("fam1", now + 700).await.unwrap();
+    store
+        .revoke_user_before("u1", now, now + 800)
+        .await
+        .unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    for (key, exp) in [
+        ("bl:abc", now + 600),
+        ("fam:fam1", now + 700),
+        ("user:u1", now + 800),
+    ] {
+        let at: i64 = redis::cmd("EXPIRETIME")
+            .arg(format!("{p}{key}"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(at, exp as i64, "{key}");
+    }
+    let v: String = redis::cmd("GET")
+        .arg(format!("{p}user:u1"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(v, now.to_string());
+    // A second blacklist call extends, never shortens.
+    assert!(!store.blacklist("abc", now + 60).await.unwrap());
+    let at: i64 = redis::cmd("EXPIRETIME")
+        .arg(format!("{p}bl:abc"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(at, (now + 600) as i64);
+}
+
+#[tokio::test]
+async fn unreachable_redis_is_an_error_not_a_panic() {
+    let err = RedisStore::connect("redis://127.0.0.1:1")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        tower_simplejwt::store::StoreErrorKind::Unavailable
+            | tower_simplejwt::store::StoreErrorKind::Timeout
+    ));
+}
