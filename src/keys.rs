@@ -472,7 +472,8 @@ fn signing_key(key: &Key) -> Result<SigningKey, ConfigError> {
     Ok(SigningKey {
         alg: key.alg,
         kid: key.kid.clone(),
-        encoded_header: header_for(key.alg, key.kid.as_deref()),
+        // Written as PyJWT writes it, so tokens match Simple JWT's byte for byte.
+        encoded_header: sorted_header_for(key.alg, key.kid.as_deref()),
         signer,
     })
 }

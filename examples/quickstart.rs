@@ -1,0 +1,273 @@
+//! A complete app on an embedded default: users in SQLite (argon2 hashes),
+//! the SQLite revocation store, the auth layer and every token route.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! cargo run --example quickstart -- --addr 127.0.0.1:8080 --db /tmp/app.db --store redis://127.0.0.1:6379
+//! ```
+//!
+//! Flags (or environment): `--addr` (`QUICKSTART_ADDR`, default
+//! 127.0.0.1:3000), `--db` (`QUICKSTART_DB`, default `quickstart.db` in the
+//! system temp dir), `--store` (`QUICKSTART_STORE`: `sqlite` (default),
+//! `memory` or a `redis://` URL). `JWT_SECRET` holds the signing secret.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
+use tower_simplejwt::store::StoreError;
+use tower_simplejwt::store::redis::RedisStore;
+use tower_simplejwt::store::sql::SqlStore;
+use tower_simplejwt::{Claims, CurrentUser, MemoryStore, RevocationStore, SimpleJwt, UserRecord, UserResolver, VerifiedToken};
+
+const DEMO_USER: &str = "demo";
+const DEMO_PASSWORD: &str = "demo-password";
+
+struct Options {
+    addr: SocketAddr,
+    db: PathBuf,
+    store: String,
+}
+
+fn options() -> Options {
+    let mut args = std::env::args().skip(1);
+    let mut addr = std::env::var("QUICKSTART_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let mut db = std::env::var("QUICKSTART_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("quickstart.db"));
+    let mut store = std::env::var("QUICKSTART_STORE").unwrap_or_else(|_| "sqlite".into());
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--addr" => addr = value,
+            "--db" => db = value.into(),
+            "--store" => store = value,
+            other => panic!("unknown flag {other}; use --addr, --db or --store"),
+        }
+    }
+    Options { addr: addr.parse().expect("--addr must look like 127.0.0.1:3000"), db, store }
+}
+
+/// The users table: argon2 hashes, an active flag.
+#[derive(Clone)]
+struct Users {
+    pool: SqlitePool,
+    /// Verified when the user does not exist, so timing does not tell.
+    dummy_hash: Arc<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+struct User {
+    id: i64,
+    username: String,
+}
+
+fn hash(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("salt"))
+        .expect("argon2 hashing")
+        .to_string()
+}
+
+impl Users {
+    async fn open(pool: SqlitePool) -> Users {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS users (
+                id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL, is_active INTEGER NOT NULL DEFAULT 1)",
+        )
+        .execute(&pool)
+        .await
+        .expect("create users table");
+        let seeded = sqlx::query("INSERT INTO users (username, password_hash) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING")
+            .bind(DEMO_USER)
+            .bind(hash(DEMO_PASSWORD))
+            .execute(&pool)
+            .await
+            .expect("seed demo user");
+        if seeded.rows_affected() == 1 {
+            println!("seeded demo user: username={DEMO_USER} password={DEMO_PASSWORD}");
+        }
+        Users { pool, dummy_hash: Arc::new(hash("not-a-real-password")) }
+    }
+}
+
+impl CredentialChecker for Users {
+    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+        let row: Option<(i64, String, bool)> =
+            sqlx::query_as("SELECT id, password_hash, is_active FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| StoreError::new(tower_simplejwt::store::StoreErrorKind::Backend, "user lookup", Some(Box::new(e))))?;
+        let stored = row.as_ref().map_or(self.dummy_hash.as_str(), |r| r.1.as_str());
+        let parsed = PasswordHash::new(stored).expect("stored hashes are valid PHC strings");
+        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(match row {
+            Some((id, _, is_active)) if ok => Some(LoginUser { is_active, ..LoginUser::active(id.to_string()) }),
+            _ => None,
+        })
+    }
+
+    async fn on_login_failed(&self, username: &str) {
+        tracing::warn!(username, "failed login");
+    }
+}
+
+impl UserResolver for Users {
+    type User = User;
+    async fn resolve(&self, user_id: &str, _token: &VerifiedToken) -> Result<Option<UserRecord<User>>, StoreError> {
+        let Ok(id) = user_id.parse::<i64>() else { return Ok(None) };
+        let row: Option<(String, bool)> = sqlx::query_as("SELECT username, is_active FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::new(tower_simplejwt::store::StoreErrorKind::Backend, "user lookup", Some(Box::new(e))))?;
+        Ok(row.map(|(username, is_active)| UserRecord { user: User { id, username }, is_active, password_fingerprint: None }))
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenClaims {
+    user_id: String,
+    exp: u64,
+}
+
+async fn me(CurrentUser(user): CurrentUser<User>, Claims(claims): Claims<TokenClaims>) -> Json<Value> {
+    Json(json!({ "id": user.id, "username": user.username, "user_id": claims.user_id, "token_expires_at": claims.exp }))
+}
+
+async fn hello(claims: Option<Claims<TokenClaims>>) -> Json<Value> {
+    Json(match claims {
+        Some(Claims(c)) => json!({ "message": format!("Hello, user {}!", c.user_id) }),
+        None => json!({ "message": "Hello, stranger! Log in to get a personal greeting." }),
+    })
+}
+
+/// Request log: method, path, status and latency; never headers or bodies,
+/// so no token reaches the logs.
+async fn log_requests(req: Request, next: Next) -> Response {
+    let (method, path, started) = (req.method().clone(), req.uri().path().to_owned(), Instant::now());
+    let res = next.run(req).await;
+    tracing::info!(%method, path, status = res.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    res
+}
+
+fn secret() -> String {
+    match std::env::var("JWT_SECRET") {
+        Ok(s) => s,
+        Err(_) => {
+            let bytes: [u8; 32] = rand::random();
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random secret, so tokens die with this process. \
+                 Set one (at least 32 bytes, e.g. `openssl rand -hex 32`) to keep them across restarts."
+            );
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let opts = options();
+
+    let db_url = format!("sqlite://{}", opts.db.display());
+    println!("database: {} (users and revocations; created on first run)", opts.db.display());
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(
+            db_url.parse::<sqlx::sqlite::SqliteConnectOptions>().expect("database path").create_if_missing(true),
+        )
+        .await
+        .expect("open the SQLite database");
+    let users = Users::open(pool).await;
+
+    let store: Arc<dyn RevocationStore> = match opts.store.as_str() {
+        "memory" => Arc::new(MemoryStore::new()),
+        "sqlite" => {
+            let store = SqlStore::connect(&db_url).await.expect("open the SQLite store");
+            store.migrate().await.expect("migrate the SQLite store");
+            Arc::new(store)
+        }
+        url if url.starts_with("redis://") => Arc::new(RedisStore::connect(url).await.expect("connect to Redis")),
+        other => panic!("--store must be sqlite, memory or redis://..., not {other}"),
+    };
+    println!("revocation store: {}", store.name());
+
+    let jwt = SimpleJwt::builder()
+        .with_secret(secret())
+        .with_shared_store(store.clone())
+        .with_rotate_refresh_tokens(true)
+        .with_blacklist_after_rotation(true)
+        .with_access_revocation(true)
+        .build()
+        .expect("valid JWT settings");
+
+    // Expired revocations are flushed every hour.
+    let flusher = jwt.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Some(store) = flusher.store() {
+                if let Err(e) = store.flush_expired(flusher.now()).await {
+                    tracing::warn!(error = %e, "flush failed");
+                }
+            }
+        }
+    });
+
+    let endpoints = TokenEndpoints::new(jwt.clone())
+        .with_credentials(users.clone())
+        .with_user_resolver(users.clone());
+    let app = Router::new()
+        .route("/api/me/", get(me))
+        .route_layer(jwt.layer().required().with_user_resolver(users))
+        .route("/api/hello/", get(hello))
+        .merge(endpoints.router())
+        .layer(jwt.layer())
+        .layer(middleware::from_fn(log_requests));
+
+    let listener = tokio::net::TcpListener::bind(opts.addr).await.expect("bind the address");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    println!("listening on {base}");
+    println!(
+        r#"
+Try it:
+  # log in (obtain a pair)
+  curl -s -X POST {base}/api/token/ -H 'content-type: application/json' \
+       -d '{{"username": "{DEMO_USER}", "password": "{DEMO_PASSWORD}"}}'
+  # call a protected route with the access token
+  curl -s {base}/api/me/ -H "Authorization: Bearer $ACCESS"
+  # greet anonymous and authenticated callers differently
+  curl -s {base}/api/hello/
+  # refresh (the refresh token rotates: use the new one next time)
+  curl -s -X POST {base}/api/token/refresh/ -H 'content-type: application/json' -d "{{\"refresh\": \"$REFRESH\"}}"
+  # log out (blacklist the refresh token)
+  curl -s -X POST {base}/api/token/blacklist/ -H 'content-type: application/json' -d "{{\"refresh\": \"$REFRESH\"}}"
+  # log out everywhere (every token of this user issued until now)
+  curl -s -X POST {base}/api/token/logout_all/ -H "Authorization: Bearer $ACCESS"
+"#
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("shutting down");
+        })
+        .await
+        .expect("server");
+}
