@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -30,7 +30,10 @@ use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
 use tower_simplejwt::store::StoreError;
 use tower_simplejwt::store::redis::RedisStore;
 use tower_simplejwt::store::sql::SqlStore;
-use tower_simplejwt::{Claims, CurrentUser, MemoryStore, RevocationStore, SimpleJwt, UserRecord, UserResolver, VerifiedToken};
+use tower_simplejwt::{
+    Claims, CurrentUser, MemoryStore, RevocationStore, SimpleJwt, UserRecord, UserResolver,
+    VerifiedToken,
+};
 
 const DEMO_USER: &str = "demo";
 const DEMO_PASSWORD: &str = "demo-password";
@@ -49,7 +52,9 @@ fn options() -> Options {
         .unwrap_or_else(|_| std::env::temp_dir().join("quickstart.db"));
     let mut store = std::env::var("QUICKSTART_STORE").unwrap_or_else(|_| "sqlite".into());
     while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let value = args
+            .next()
+            .unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--addr" => addr = value,
             "--db" => db = value.into(),
@@ -57,7 +62,11 @@ fn options() -> Options {
             other => panic!("unknown flag {other}; use --addr, --db or --store"),
         }
     }
-    Options { addr: addr.parse().expect("--addr must look like 127.0.0.1:3000"), db, store }
+    Options {
+        addr: addr.parse().expect("--addr must look like 127.0.0.1:3000"),
+        db,
+        store,
+    }
 }
 
 /// The users table: argon2 hashes, an active flag.
@@ -76,7 +85,10 @@ struct User {
 
 fn hash(password: &str) -> String {
     Argon2::default()
-        .hash_password(password.as_bytes(), &SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("salt"))
+        .hash_password(
+            password.as_bytes(),
+            &SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("salt"),
+        )
         .expect("argon2 hashing")
         .to_string()
 }
@@ -100,7 +112,10 @@ impl Users {
         if seeded.rows_affected() == 1 {
             println!("seeded demo user: username={DEMO_USER} password={DEMO_PASSWORD}");
         }
-        Users { pool, dummy_hash: Arc::new(hash("not-a-real-password")) }
+        Users {
+            pool,
+            dummy_hash: Arc::new(hash("not-a-real-password")),
+        }
     }
 }
 
@@ -111,12 +126,25 @@ impl CredentialChecker for Users {
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| StoreError::new(tower_simplejwt::store::StoreErrorKind::Backend, "user lookup", Some(Box::new(e))))?;
-        let stored = row.as_ref().map_or(self.dummy_hash.as_str(), |r| r.1.as_str());
+                .map_err(|e| {
+                    StoreError::new(
+                        tower_simplejwt::store::StoreErrorKind::Backend,
+                        "user lookup",
+                        Some(Box::new(e)),
+                    )
+                })?;
+        let stored = row
+            .as_ref()
+            .map_or(self.dummy_hash.as_str(), |r| r.1.as_str());
         let parsed = PasswordHash::new(stored).expect("stored hashes are valid PHC strings");
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(match row {
-            Some((id, _, is_active)) if ok => Some(LoginUser { is_active, ..LoginUser::active(id.to_string()) }),
+            Some((id, _, is_active)) if ok => Some(LoginUser {
+                is_active,
+                ..LoginUser::active(id.to_string())
+            }),
             _ => None,
         })
     }
@@ -128,14 +156,31 @@ impl CredentialChecker for Users {
 
 impl UserResolver for Users {
     type User = User;
-    async fn resolve(&self, user_id: &str, _token: &VerifiedToken) -> Result<Option<UserRecord<User>>, StoreError> {
-        let Ok(id) = user_id.parse::<i64>() else { return Ok(None) };
-        let row: Option<(String, bool)> = sqlx::query_as("SELECT username, is_active FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| StoreError::new(tower_simplejwt::store::StoreErrorKind::Backend, "user lookup", Some(Box::new(e))))?;
-        Ok(row.map(|(username, is_active)| UserRecord { user: User { id, username }, is_active, password_fingerprint: None }))
+    async fn resolve(
+        &self,
+        user_id: &str,
+        _token: &VerifiedToken,
+    ) -> Result<Option<UserRecord<User>>, StoreError> {
+        let Ok(id) = user_id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let row: Option<(String, bool)> =
+            sqlx::query_as("SELECT username, is_active FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| {
+                    StoreError::new(
+                        tower_simplejwt::store::StoreErrorKind::Backend,
+                        "user lookup",
+                        Some(Box::new(e)),
+                    )
+                })?;
+        Ok(row.map(|(username, is_active)| UserRecord {
+            user: User { id, username },
+            is_active,
+            password_fingerprint: None,
+        }))
     }
 }
 
@@ -145,8 +190,13 @@ struct TokenClaims {
     exp: u64,
 }
 
-async fn me(CurrentUser(user): CurrentUser<User>, Claims(claims): Claims<TokenClaims>) -> Json<Value> {
-    Json(json!({ "id": user.id, "username": user.username, "user_id": claims.user_id, "token_expires_at": claims.exp }))
+async fn me(
+    CurrentUser(user): CurrentUser<User>,
+    Claims(claims): Claims<TokenClaims>,
+) -> Json<Value> {
+    Json(
+        json!({ "id": user.id, "username": user.username, "user_id": claims.user_id, "token_expires_at": claims.exp }),
+    )
 }
 
 async fn hello(claims: Option<Claims<TokenClaims>>) -> Json<Value> {
@@ -159,7 +209,11 @@ async fn hello(claims: Option<Claims<TokenClaims>>) -> Json<Value> {
 /// Request log: method, path, status and latency; never headers or bodies,
 /// so no token reaches the logs.
 async fn log_requests(req: Request, next: Next) -> Response {
-    let (method, path, started) = (req.method().clone(), req.uri().path().to_owned(), Instant::now());
+    let (method, path, started) = (
+        req.method().clone(),
+        req.uri().path().to_owned(),
+        Instant::now(),
+    );
     let res = next.run(req).await;
     tracing::info!(%method, path, status = res.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
     res
@@ -182,15 +236,23 @@ fn secret() -> String {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let opts = options();
 
     let db_url = format!("sqlite://{}", opts.db.display());
-    println!("database: {} (users and revocations; created on first run)", opts.db.display());
+    println!(
+        "database: {} (users and revocations; created on first run)",
+        opts.db.display()
+    );
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
         .connect_with(
-            db_url.parse::<sqlx::sqlite::SqliteConnectOptions>().expect("database path").create_if_missing(true),
+            db_url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .expect("database path")
+                .create_if_missing(true),
         )
         .await
         .expect("open the SQLite database");
@@ -199,11 +261,15 @@ async fn main() {
     let store: Arc<dyn RevocationStore> = match opts.store.as_str() {
         "memory" => Arc::new(MemoryStore::new()),
         "sqlite" => {
-            let store = SqlStore::connect(&db_url).await.expect("open the SQLite store");
+            let store = SqlStore::connect(&db_url)
+                .await
+                .expect("open the SQLite store");
             store.migrate().await.expect("migrate the SQLite store");
             Arc::new(store)
         }
-        url if url.starts_with("redis://") => Arc::new(RedisStore::connect(url).await.expect("connect to Redis")),
+        url if url.starts_with("redis://") => {
+            Arc::new(RedisStore::connect(url).await.expect("connect to Redis"))
+        }
         other => panic!("--store must be sqlite, memory or redis://..., not {other}"),
     };
     println!("revocation store: {}", store.name());
@@ -242,7 +308,9 @@ async fn main() {
         .layer(jwt.layer())
         .layer(middleware::from_fn(log_requests));
 
-    let listener = tokio::net::TcpListener::bind(opts.addr).await.expect("bind the address");
+    let listener = tokio::net::TcpListener::bind(opts.addr)
+        .await
+        .expect("bind the address");
     let base = format!("http://{}", listener.local_addr().unwrap());
     println!("listening on {base}");
     println!(

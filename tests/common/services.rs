@@ -99,3 +99,20 @@ impl Proxy {
         }
     }
 }
+
+/// `Some(())` when Redis answers PING; otherwise skips (or fails under CI).
+pub async fn redis_reachable() -> Option<()> {
+    let client = match redis::Client::open(redis_url()) {
+        Ok(c) => c,
+        Err(e) => return unavailable("Redis", e),
+    };
+    let attempt = async {
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), attempt).await {
+        Ok(Ok(_)) => Some(()),
+        Ok(Err(e)) => unavailable("Redis", e),
+        Err(_) => unavailable("Redis", "timed out"),
+    }
+}

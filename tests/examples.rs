@@ -1,0 +1,574 @@
+//! Every example runs here as its own process (`cargo test` builds them)
+//! on ephemeral ports, and is driven over HTTP.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+struct Running {
+    child: Child,
+    addrs: Vec<String>,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn example_path(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        dir.exists(),
+        "{} is missing: run `cargo test` (which builds the examples) or `cargo build --examples`",
+        dir.display()
+    );
+    dir
+}
+
+fn spawn(name: &str, args: &[&str], env: &[(&str, &str)], servers: usize) -> Running {
+    let mut cmd = Command::new(example_path(name));
+    cmd.args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let started = Instant::now();
+    loop {
+        let addrs: Vec<String> = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| {
+                l.strip_prefix("listening on ")
+                    .map(|a| a.split(' ').next().unwrap().to_owned())
+            })
+            .collect();
+        if addrs.len() >= servers {
+            return Running {
+                child,
+                addrs,
+                lines,
+            };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "example {name} exited early with {status}; output: {:?}",
+                lines.lock().unwrap()
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "example {name} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn call(
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> (StatusCode, Value) {
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let mut req = Request::builder().method(method).uri(url);
+    if let Some(t) = bearer {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(b.to_string()))),
+        None => req.body(Full::default()),
+    }
+    .unwrap();
+    let res = client.request(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
+}
+
+async fn post(url: &str, body: Value) -> (StatusCode, Value) {
+    call(Method::POST, url, Some(body), None).await
+}
+
+async fn get(url: &str, bearer: Option<&str>) -> (StatusCode, Value) {
+    call(Method::GET, url, None, bearer).await
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str()
+        .unwrap_or_else(|| panic!("no {k} in {v}"))
+        .to_owned()
+}
+
+const SECRET: (&str, &str) = ("JWT_SECRET", "examples-test-secret-of-at-least-32-bytes!");
+
+#[tokio::test]
+async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quickstart.db");
+    let args = [
+        "--addr",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+        "--store",
+        "sqlite",
+    ];
+    let app = spawn("quickstart", &args, &[SECRET], 1);
+    let base = app.addrs[0].clone();
+    assert!(
+        app.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("seeded demo user"))
+    );
+
+    let (status, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    let (access, refresh) = (s(&pair, "access"), s(&pair, "refresh"));
+    let (status, me) = get(&format!("{base}/api/me/"), Some(&access)).await;
+    assert_eq!(
+        (status, me["username"].clone()),
+        (StatusCode::OK, json!("demo"))
+    );
+    assert_eq!(
+        get(&format!("{base}/api/me/"), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, hello) = get(&format!("{base}/api/hello/"), None).await;
+    assert!(s(&hello, "message").contains("stranger"));
+    let (_, hello) = get(&format!("{base}/api/hello/"), Some(&access)).await;
+    assert!(s(&hello, "message").contains("user 1"));
+    let (status, wrong) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "nope"}),
+    )
+    .await;
+    assert_eq!(
+        (status, wrong),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"detail": "No active account found with the given credentials"})
+        )
+    );
+
+    let (status, rotated) = post(
+        &format!("{base}/api/token/refresh/"),
+        json!({"refresh": refresh}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let refresh2 = s(&rotated, "refresh");
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/blacklist/"),
+            json!({"refresh": refresh2})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/refresh/"),
+            json!({"refresh": refresh2})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Logging out killed the whole login, access token included.
+    assert_eq!(
+        get(&format!("{base}/api/me/"), Some(&access)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let (_, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
+    let access = s(&pair, "access");
+    let (status, _) = call(
+        Method::POST,
+        &format!("{base}/api/token/logout_all/"),
+        None,
+        Some(&access),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        get(&format!("{base}/api/me/"), Some(&access)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    drop(app);
+
+    // Restart on the same database: revocations survive.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let app = spawn("quickstart", &args, &[SECRET], 1);
+    let base = app.addrs[0].clone();
+    let (status, body) = post(
+        &format!("{base}/api/token/refresh/"),
+        json!({"refresh": refresh2}),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"detail": "Token is blacklisted", "code": "token_not_valid"})
+        )
+    );
+    assert_eq!(
+        get(&format!("{base}/api/me/"), Some(&access)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        get(&format!("{base}/api/me/"), Some(&s(&pair, "access")))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn quickstart_runs_on_redis_too() {
+    if common::services::redis_reachable().await.is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quickstart.db");
+    let redis = common::services::redis_url();
+    let app = spawn(
+        "quickstart",
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+            "--store",
+            &redis,
+        ],
+        &[SECRET],
+        1,
+    );
+    let base = app.addrs[0].clone();
+    assert!(
+        app.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("revocation store: redis"))
+    );
+    let (status, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/blacklist/"),
+            json!({"refresh": s(&pair, "refresh")})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/refresh/"),
+            json!({"refresh": s(&pair, "refresh")})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn hyper_example_mounts_layer_and_endpoints_without_axum() {
+    let app = spawn("hyper", &["127.0.0.1:0"], &[SECRET], 1);
+    let base = app.addrs[0].clone();
+    let (status, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, me) = get(&format!("{base}/api/me/"), Some(&s(&pair, "access"))).await;
+    assert_eq!((status, me), (StatusCode::OK, json!({"user_id": "1"})));
+    let (status, body) = get(&format!("{base}/api/me/"), None).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"detail": "Authentication credentials were not provided."})
+        )
+    );
+    let (status, _) = post(
+        &format!("{base}/api/token/refresh/"),
+        json!({"refresh": s(&pair, "refresh")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn passwordless_example_mints_a_pair_from_an_otp() {
+    let app = spawn("passwordless", &["127.0.0.1:0"], &[SECRET], 1);
+    let base = app.addrs[0].clone();
+    assert_eq!(
+        post(
+            &format!("{base}/otp/request"),
+            json!({"email": "A@example.com"})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let code = {
+        let started = Instant::now();
+        loop {
+            let found = app
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|l| l.strip_prefix("OTP for a@example.com: ").map(str::to_owned));
+            if let Some(code) = found {
+                break code;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no code printed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        post(
+            &format!("{base}/otp/verify"),
+            json!({"email": "a@example.com", "code": wrong})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, pair) = post(
+        &format!("{base}/otp/verify"),
+        json!({"email": "a@example.com", "code": code}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    assert_eq!(
+        post(
+            &format!("{base}/otp/verify"),
+            json!({"email": "a@example.com", "code": code})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED,
+        "codes are one-time"
+    );
+    let (status, me) = get(&format!("{base}/api/me/"), Some(&s(&pair, "access"))).await;
+    assert_eq!(
+        (status, me),
+        (
+            StatusCode::OK,
+            json!({"email": "a@example.com", "login_method": ["otp"]})
+        )
+    );
+    let (status, rotated) = post(
+        &format!("{base}/api/token/refresh/"),
+        json!({"refresh": s(&pair, "refresh")}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/blacklist/"),
+            json!({"refresh": s(&rotated, "refresh")})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(
+            &format!("{base}/api/token/refresh/"),
+            json!({"refresh": s(&rotated, "refresh")})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn custom_claims_example_checks_roles() {
+    let app = spawn("custom_claims", &["127.0.0.1:0"], &[SECRET], 1);
+    let base = app.addrs[0].clone();
+    let login = |u: &'static str, p: &'static str| {
+        let base = base.clone();
+        async move {
+            s(
+                &post(
+                    &format!("{base}/api/token/"),
+                    json!({"username": u, "password": p}),
+                )
+                .await
+                .1,
+                "access",
+            )
+        }
+    };
+    let admin = login("admin", "admin-pass").await;
+    let viewer = login("viewer", "viewer-pass").await;
+    let (status, profile) = get(&format!("{base}/api/profile/"), Some(&admin)).await;
+    assert_eq!(
+        (status, profile),
+        (
+            StatusCode::OK,
+            json!({"user_id": "1", "roles": ["admin", "staff"], "tenant": "acme"})
+        )
+    );
+    assert_eq!(
+        get(&format!("{base}/api/admin/"), Some(&admin)).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = get(&format!("{base}/api/admin/"), Some(&viewer)).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::FORBIDDEN,
+            json!({"detail": "You do not have permission to perform this action."})
+        )
+    );
+}
+
+#[tokio::test]
+async fn multi_instance_example_shares_logout_through_redis() {
+    if common::services::redis_reachable().await.is_none() {
+        return;
+    }
+    let prefix = format!("multi-instance-test:{}:", common::services::run_id());
+    let app = spawn(
+        "multi_instance",
+        &["127.0.0.1:0", "127.0.0.1:0"],
+        &[
+            SECRET,
+            ("REDIS_URL", &common::services::redis_url()),
+            ("REDIS_PREFIX", &prefix),
+        ],
+        2,
+    );
+    let (a, b) = (app.addrs[0].clone(), app.addrs[1].clone());
+    let (status, pair) = post(
+        &format!("{a}/api/token/"),
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let access = s(&pair, "access");
+    assert_eq!(
+        get(&format!("{b}/api/me/"), Some(&access)).await.0,
+        StatusCode::OK
+    );
+    let req_body = json!({"refresh": s(&pair, "refresh")});
+    let (status, _) = call(
+        Method::POST,
+        &format!("{a}/api/token/blacklist/"),
+        Some(req_body.clone()),
+        Some(&access),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        post(&format!("{b}/api/token/refresh/"), req_body).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&format!("{b}/api/me/"), Some(&access)).await.0,
+        StatusCode::UNAUTHORIZED,
+        "access token revoked on B too"
+    );
+}
+
+#[tokio::test]
+async fn asymmetric_example_validates_with_the_public_jwks_only() {
+    let app = spawn("asymmetric", &["127.0.0.1:0", "127.0.0.1:0"], &[], 2);
+    let (issuer, resource) = (app.addrs[0].clone(), app.addrs[1].clone());
+    let (status, jwks) = get(&format!("{issuer}/.well-known/jwks.json"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jwks["keys"][0]["kid"], "demo-es256-2026-11");
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
+    assert!(jwks["keys"][0].get("d").is_none());
+    let (status, pair) = post(
+        &format!("{issuer}/api/token/"),
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = get(
+        &format!("{resource}/api/orders/"),
+        Some(&s(&pair, "access")),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!("orders of user \"1\""))
+    );
+    assert_eq!(
+        get(&format!("{resource}/api/orders/"), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
