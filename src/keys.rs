@@ -323,7 +323,7 @@ impl KeySet {
             .enumerate()
             .flat_map(|(i, k)| {
                 let header = |alg: Algorithm, kid: Option<&str>| {
-                    [header_for(alg, kid), sorted_header_for(alg, kid)]
+                    [sorted_header_for(alg, kid), header_for(alg, kid)]
                 };
                 let mut all = header(k.alg, k.kid.as_deref()).to_vec();
                 if k.kid.is_some() && set.select(None).is_some_and(|d| std::ptr::eq(d, k)) {

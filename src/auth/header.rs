@@ -11,8 +11,8 @@ use crate::settings::Inner;
 pub(crate) enum Credentials<'a> {
     /// Nothing usable: no header, an empty one, or an unknown scheme.
     Anonymous,
-    /// A token to validate.
-    Token(&'a str),
+    /// A token to validate (raw header bytes; validation rejects non-ASCII).
+    Token(&'a [u8]),
     /// A malformed header.
     Bad(AuthRejection),
 }
@@ -44,10 +44,7 @@ pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credenti
         return Credentials::Anonymous;
     }
     match (parts.next(), parts.next()) {
-        (Some(token), None) => match std::str::from_utf8(token) {
-            Ok(token) => Credentials::Token(token),
-            Err(_) => Credentials::Bad(AuthRejection::InvalidToken(crate::TokenError::Invalid)),
-        },
+        (Some(token), None) => Credentials::Token(token),
         _ => Credentials::Bad(AuthRejection::BadAuthorizationHeader),
     }
 }
@@ -73,7 +70,7 @@ fn from_cookie<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
         }
     }
     match found {
-        Some(v) if !v.is_empty() => Credentials::Token(v),
+        Some(v) if !v.is_empty() => Credentials::Token(v.as_bytes()),
         _ => Credentials::Anonymous,
     }
 }

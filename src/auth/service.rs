@@ -45,7 +45,7 @@ where
             }
             Credentials::Anonymous => None,
             Credentials::Bad(rejection) => return self.reject(rejection),
-            Credentials::Token(raw) => match jwt.validate_access(raw) {
+            Credentials::Token(raw) => match jwt.validate_access_bytes(raw) {
                 Ok(token) if token.user_id.is_none() => {
                     return self.reject(AuthRejection::NoUserId);
                 }

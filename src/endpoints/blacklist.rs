@@ -43,7 +43,7 @@ pub(crate) async fn blacklist(
     if jwt.settings().check_access_revocation {
         // The access token sent along, if valid and the same user's, goes too.
         if let Credentials::Token(raw) = credentials(&jwt.inner, &parts.headers) {
-            if let Ok(access) = jwt.validate_access(raw) {
+            if let Ok(access) = jwt.validate_access_bytes(raw) {
                 if access.user_id() == token.user_id() {
                     store
                         .blacklist(access.jti(), SimpleJwt::blacklist_until(&access))
@@ -64,8 +64,7 @@ pub(crate) async fn logout_all(
     let token = match credentials(&jwt.inner, &parts.headers) {
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
-        Credentials::Token(raw) => jwt
-            .validate_access(raw)
+        Credentials::Token(raw) => jwt.validate_access_bytes(raw)
             .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
     };
     let user_id = token

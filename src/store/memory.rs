@@ -40,7 +40,8 @@ struct State {
     entries: [Mutex<HashMap<String, u64>>; SHARDS],
     /// `user_id -> (revoked at or before, keep until)`.
     users: Mutex<HashMap<String, (u64, u64)>>,
-    outstanding: Mutex<HashMap<String, Vec<OutstandingToken>>>,
+    /// `user_id -> (tokens, length at which expired ones are pruned next)`.
+    outstanding: Mutex<HashMap<String, (Vec<OutstandingToken>, usize)>>,
     inserts: AtomicU64,
     clock: Option<Arc<dyn Clock>>,
 }
@@ -177,8 +178,12 @@ impl RevocationStore for MemoryStore {
     fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
         let now = self.now();
         let mut all = lock(&self.inner.outstanding);
-        let list = all.entry(token.user_id.clone()).or_default();
-        list.retain(|t| t.expires_at >= now);
+        let (list, prune_at) = all.entry(token.user_id.clone()).or_insert_with(|| (Vec::new(), 64));
+        // Prune when the list has doubled since the last prune: amortised O(1).
+        if list.len() >= *prune_at {
+            list.retain(|t| t.expires_at >= now);
+            *prune_at = (list.len() * 2).max(64);
+        }
         list.push(token);
         ready(())
     }
@@ -190,7 +195,7 @@ impl RevocationStore for MemoryStore {
     ) -> StoreFuture<'a, Vec<OutstandingToken>> {
         let list = lock(&self.inner.outstanding)
             .get(user_id)
-            .map(|l| l.iter().filter(|t| t.expires_at >= now).cloned().collect())
+            .map(|(l, _)| l.iter().filter(|t| t.expires_at >= now).cloned().collect())
             .unwrap_or_default();
         ready(list)
     }
@@ -211,12 +216,12 @@ impl RevocationStore for MemoryStore {
         }
         {
             let mut all = lock(&self.inner.outstanding);
-            for list in all.values_mut() {
+            for (list, _) in all.values_mut() {
                 let before = list.len();
                 list.retain(|t| t.expires_at >= now);
                 removed += (before - list.len()) as u64;
             }
-            all.retain(|_, l| !l.is_empty());
+            all.retain(|_, (l, _)| !l.is_empty());
         }
         ready(removed)
     }

@@ -35,19 +35,23 @@ impl SimpleJwt {
     /// are done by the auth layer and the endpoints; see
     /// [`SimpleJwt::check_revocation`].
     pub fn validate(&self, token: &str, expected: TokenType) -> Result<VerifiedToken, TokenError> {
-        self.inner.decode(token, Expect::OneOf(&[expected]))
+        self.inner.decode(token.as_bytes(), Expect::OneOf(&[expected]))
     }
 
     /// Validates a token the way the auth layer does: any of the configured
     /// `auth_token_types` (access only by default).
     pub fn validate_access(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.inner
-            .decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
+        self.inner.decode(token.as_bytes(), Expect::OneOf(&self.inner.settings.auth_token_types))
+    }
+
+    /// [`validate_access`](Self::validate_access) on raw header bytes.
+    pub(crate) fn validate_access_bytes(&self, token: &[u8]) -> Result<VerifiedToken, TokenError> {
+        self.inner.decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
     }
 
     /// Validates a token of any type (the verify endpoint).
     pub fn validate_untyped(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.inner.decode(token, Expect::Any)
+        self.inner.decode(token.as_bytes(), Expect::Any)
     }
 }
 
@@ -64,13 +68,9 @@ struct FastHeader<'a> {
 }
 
 impl Inner {
-    pub(crate) fn decode(
-        &self,
-        token: &str,
-        expect: Expect<'_>,
-    ) -> Result<VerifiedToken, TokenError> {
+    /// Validates a token given as raw bytes (as found in a header).
+    pub(crate) fn decode(&self, token: &[u8], expect: Expect<'_>) -> Result<VerifiedToken, TokenError> {
         let settings = &self.settings;
-        let token = token.as_bytes();
         if token.len() > settings.max_token_length {
             return Err(TokenError::Invalid);
         }
@@ -87,18 +87,25 @@ impl Inner {
             return Err(TokenError::Invalid);
         }
 
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
+        // Decode into a buffer of the exact size, so handing it to `Bytes`
+        // needs no second allocation.
+        let mut payload = vec![0u8; payload_b64.len() * 3 / 4];
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(payload_b64, &mut payload)
             .map_err(|_| TokenError::Invalid)?;
-        let raw = {
+        payload.truncate(n);
+        let mut token = {
+            // The visitor fills `raw` in place: no large struct is moved.
+            let mut raw = Raw::default();
             let mut de = serde_json::Deserializer::from_slice(&payload);
-            let raw = ClaimsSeed { inner: self }
+            ClaimsSeed { inner: self, raw: &mut raw }
                 .deserialize(&mut de)
                 .map_err(|_| TokenError::Invalid)?;
             de.end().map_err(|_| TokenError::Invalid)?;
-            raw.into_checked()?
+            self.check_claims(&mut raw, expect)?
         };
-        self.check_claims(raw, expect, Bytes::from(payload))
+        token.payload = Bytes::from(payload);
+        Ok(token)
     }
 
     /// Decodes an unfamiliar header and picks its key: `alg` must be the
@@ -137,41 +144,45 @@ impl Inner {
         Ok(key)
     }
 
-    fn check_claims(
-        &self,
-        c: Checked,
-        expect: Expect<'_>,
-        payload: Bytes,
-    ) -> Result<VerifiedToken, TokenError> {
+    /// Checks the registered claims; the returned token still lacks its payload.
+    fn check_claims(&self, c: &mut Raw<'_>, expect: Expect<'_>) -> Result<VerifiedToken, TokenError> {
         let s = &self.settings;
-        let now = self.clock.now() as i128;
-        let leeway = s.leeway.as_secs() as i128;
-        if matches!(c.iat, Some(iat) if iat as i128 > now + leeway) {
+        let (exp, iat, nbf) = (c.exp.get()?, c.iat.get()?, c.nbf.get()?);
+        let (refresh_exp, auth_time) = (c.refresh_exp.get()?, c.auth_time.get()?);
+        let now = i128::from(self.clock.now());
+        let leeway = i128::from(s.leeway.as_secs());
+        if matches!(iat, Some(iat) if i128::from(iat) > now + leeway) {
             return Err(TokenError::Invalid);
         }
-        if matches!(c.nbf, Some(nbf) if nbf as i128 > now + leeway) {
+        if matches!(nbf, Some(nbf) if i128::from(nbf) > now + leeway) {
             return Err(TokenError::Invalid);
         }
-        if matches!(c.exp, Some(exp) if exp as i128 <= now - leeway) {
+        if matches!(exp, Some(exp) if i128::from(exp) <= now - leeway) {
             return Err(TokenError::Expired);
         }
-        match (&c.aud, s.audience.is_empty()) {
+        match (c.aud.get()?, s.audience.is_empty()) {
             // RFC 7519 4.1.3: a token naming audiences must name us.
-            (Some(_), true) => return Err(TokenError::Invalid),
-            (None, false) => return Err(TokenError::Invalid),
+            (Some(_), true) | (None, false) => return Err(TokenError::Invalid),
             (Some(aud), false) if !aud.iter().any(|a| s.audience.contains(a)) => {
                 return Err(TokenError::Invalid);
             }
             _ => {}
         }
+        let iss = c.iss.get()?;
         if let Some(expected) = &s.issuer {
-            if c.iss.as_deref() != Some(expected.as_str()) {
+            if iss.as_deref() != Some(expected.as_str()) {
                 return Err(TokenError::Invalid);
             }
         }
-        let exp = c.exp.ok_or(TokenError::NoExp)?;
-        let jti = c.jti.ok_or(TokenError::NoId)?;
-        let token_type = match (c.token_type, expect) {
+        let jti = c.jti.get()?;
+        if matches!(&jti, Some(j) if j.is_empty() || j.len() > 255) {
+            return Err(TokenError::Invalid);
+        }
+        let token_type = c.token_type.get()?;
+        let family = c.family.get()?;
+        let exp = exp.ok_or(TokenError::NoExp)?;
+        let jti = jti.ok_or(TokenError::NoId)?;
+        let token_type = match (token_type, expect) {
             (None, Expect::Any) => TokenType::Access,
             (None, Expect::OneOf(_)) => return Err(TokenError::NoType),
             (Some(t), Expect::Any) => TokenType::parse(&t).unwrap_or(TokenType::Access),
@@ -180,24 +191,25 @@ impl Inner {
                 _ => return Err(TokenError::WrongType),
             },
         };
+        let unsigned = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(VerifiedToken {
             token_type,
-            jti,
-            user_id: c.user_id,
-            exp: exp.max(0) as u64,
-            iat: c.iat.map(|v| v.max(0) as u64),
-            refresh_exp: c.refresh_exp.map(|v| v.max(0) as u64),
-            family: c.family,
-            auth_time: c.auth_time.map(|v| v.max(0) as u64),
-            revoke_claim: c.revoke,
-            payload,
+            jti: jti.into_owned(),
+            user_id: c.user_id.take(),
+            exp: unsigned(exp),
+            iat: iat.map(unsigned),
+            refresh_exp: refresh_exp.map(unsigned),
+            family: family.map(Cow::into_owned),
+            auth_time: auth_time.map(unsigned),
+            revoke_claim: c.revoke.take(),
+            payload: Bytes::new(),
         })
     }
 }
 
 #[inline]
 fn rsplit_dot(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let at = input.iter().rposition(|&b| b == b'.')?;
+    let at = memchr::memrchr(b'.', input)?;
     Some((&input[..at], &input[at + 1..]))
 }
 
@@ -308,8 +320,9 @@ enum Slot<T> {
 }
 
 impl<T> Slot<T> {
-    fn get(self) -> Result<Option<T>, TokenError> {
-        match self {
+    /// Takes the value out: `Err` for a claim of the wrong type.
+    fn get(&mut self) -> Result<Option<T>, TokenError> {
+        match std::mem::replace(self, Slot::Absent) {
             Slot::Absent => Ok(None),
             Slot::Ok(v) => Ok(Some(v)),
             Slot::Bad => Err(TokenError::Invalid),
@@ -317,6 +330,13 @@ impl<T> Slot<T> {
     }
 }
 
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot::Absent
+    }
+}
+
+#[derive(Default)]
 struct Raw<'a> {
     exp: Slot<i64>,
     iat: Slot<i64>,
@@ -332,59 +352,21 @@ struct Raw<'a> {
     revoke: Option<String>,
 }
 
-/// Registered claims after type checks.
-struct Checked {
-    exp: Option<i64>,
-    iat: Option<i64>,
-    nbf: Option<i64>,
-    aud: Option<Vec<String>>,
-    iss: Option<String>,
-    jti: Option<String>,
-    token_type: Option<String>,
-    user_id: Option<String>,
-    refresh_exp: Option<i64>,
-    family: Option<String>,
-    auth_time: Option<i64>,
-    revoke: Option<String>,
-}
-
-impl Raw<'_> {
-    fn into_checked(self) -> Result<Checked, TokenError> {
-        let jti = self.jti.get()?.map(Cow::into_owned);
-        if matches!(&jti, Some(j) if j.is_empty() || j.len() > 255) {
-            return Err(TokenError::Invalid);
-        }
-        Ok(Checked {
-            exp: self.exp.get()?,
-            iat: self.iat.get()?,
-            nbf: self.nbf.get()?,
-            aud: self.aud.get()?,
-            iss: self.iss.get()?.map(Cow::into_owned),
-            jti,
-            token_type: self.token_type.get()?.map(Cow::into_owned),
-            user_id: self.user_id,
-            refresh_exp: self.refresh_exp.get()?,
-            family: self.family.get()?.map(Cow::into_owned),
-            auth_time: self.auth_time.get()?,
-            revoke: self.revoke,
-        })
-    }
-}
-
-struct ClaimsSeed<'i> {
+struct ClaimsSeed<'i, 'r, 'de> {
     inner: &'i Inner,
+    raw: &'r mut Raw<'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
-    type Value = Raw<'de>;
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_, '_, 'de> {
+    type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for ClaimsSeed<'_> {
-    type Value = Raw<'de>;
+impl<'de> Visitor<'de> for ClaimsSeed<'_, '_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object of claims")
@@ -392,20 +374,7 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let s = &self.inner.settings;
-        let mut raw = Raw {
-            exp: Slot::Absent,
-            iat: Slot::Absent,
-            nbf: Slot::Absent,
-            aud: Slot::Absent,
-            iss: Slot::Absent,
-            jti: Slot::Absent,
-            token_type: Slot::Absent,
-            user_id: None,
-            refresh_exp: Slot::Absent,
-            family: Slot::Absent,
-            auth_time: Slot::Absent,
-            revoke: None,
-        };
+        let raw = self.raw;
         let mut seen_user = false;
         let mut seen_revoke = false;
         fn dup<E: de::Error>() -> E {
@@ -479,6 +448,6 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 }
             }
         }
-        Ok(raw)
+        Ok(())
     }
 }

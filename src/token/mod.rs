@@ -14,6 +14,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 pub use error::TokenError;
+#[cfg(any(test, feature = "conformance"))]
 pub(crate) use mint::new_jti;
 pub use mint::{MintError, TokenBuilder, TokenPair};
 

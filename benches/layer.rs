@@ -1,0 +1,147 @@
+//! The layer's cost per request: the same tower service with and without
+//! `JwtAuthLayer`, driven in process; plus store lookups and refresh with
+//! rotation through the endpoint service.
+//!
+//! `cargo bench --bench layer`
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{Request, Response};
+use tower::{Service, ServiceExt, service_fn};
+use tower_layer::Layer;
+use tower_simplejwt::endpoints::TokenEndpoints;
+use tower_simplejwt::store::{RevocationQuery, RevocationStore};
+use tower_simplejwt::{MemoryStore, SimpleJwt};
+
+const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret!!";
+
+fn handler() -> impl Service<Request<String>, Response = Response<String>, Error = Infallible, Future: Send> + Clone {
+    service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::from("ok"))) })
+}
+
+fn request(token: &str) -> Request<String> {
+    Request::builder()
+        .uri("/api/hello/")
+        .header("authorization", format!("Bearer {token}"))
+        .header("accept", "application/json")
+        .header("user-agent", "bench")
+        .body(String::new())
+        .unwrap()
+}
+
+fn layer_cost(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let jwt = SimpleJwt::builder().with_secret(SECRET).build().unwrap();
+    let token = jwt.for_user(42).access().unwrap();
+    let revoking = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_store(MemoryStore::new())
+        .with_access_revocation(true)
+        .build()
+        .unwrap();
+    let revoking_token = revoking.for_user(42).access().unwrap();
+
+    let mut g = c.benchmark_group("service_per_request");
+    let bare = handler();
+    g.bench_function("without_layer", |b| {
+        b.to_async(&rt).iter(|| {
+            let svc = bare.clone();
+            let req = request(&token);
+            async move { black_box(svc.oneshot(req).await.unwrap()) }
+        })
+    });
+    let layered = jwt.layer().required().layer(handler());
+    g.bench_function("with_layer_hs256", |b| {
+        b.to_async(&rt).iter(|| {
+            let svc = layered.clone();
+            let req = request(&token);
+            async move { black_box(svc.oneshot(req).await.unwrap()) }
+        })
+    });
+    let layered_revocation = revoking.layer().required().layer(handler());
+    g.bench_function("with_layer_and_memory_revocation_check", |b| {
+        b.to_async(&rt).iter(|| {
+            let svc = layered_revocation.clone();
+            let req = request(&revoking_token);
+            async move { black_box(svc.oneshot(req).await.unwrap()) }
+        })
+    });
+    g.finish();
+}
+
+fn store_lookup(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut stores: Vec<(&str, Arc<dyn RevocationStore>)> = vec![("memory", Arc::new(MemoryStore::new()))];
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("simplejwt-bench-{}.db", std::process::id()));
+        if let Ok(s) = tower_simplejwt::store::sql::SqlStore::connect(&format!("sqlite://{}", dir.display())).await {
+            if s.migrate().await.is_ok() {
+                stores.push(("sqlite", Arc::new(s)));
+            }
+        }
+        let pg = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        if let Ok(s) = tower_simplejwt::store::sql::SqlStore::connect(&pg).await {
+            if s.migrate().await.is_ok() {
+                stores.push(("postgres", Arc::new(s)));
+            }
+        }
+        let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        if let Ok(s) = tower_simplejwt::store::redis::RedisStore::connect(&redis).await {
+            stores.push(("redis", Arc::new(s.with_prefix("simplejwt-bench:"))));
+        }
+    });
+    let mut g = c.benchmark_group("store_is_revoked");
+    for (name, store) in stores {
+        rt.block_on(store.blacklist("bench-revoked", u64::MAX / 4)).unwrap();
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| {
+                let store = store.clone();
+                async move {
+                    black_box(
+                        store
+                            .is_revoked(RevocationQuery {
+                                jti: "0123456789abcdef0123456789abcdef",
+                                family: Some("fedcba9876543210fedcba9876543210"),
+                                user_id: Some("42"),
+                                issued_at: Some(1_800_000_000),
+                            })
+                            .await
+                            .unwrap(),
+                    )
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn refresh_rotation(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let jwt = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_store(MemoryStore::new())
+        .with_rotate_refresh_tokens(true)
+        .with_blacklist_after_rotation(true)
+        .build()
+        .unwrap();
+    let endpoints = TokenEndpoints::new(jwt.clone());
+    let mut refresh = rt.block_on(jwt.for_user(42).pair()).unwrap().refresh;
+    c.bench_function("refresh_with_rotation_memory_store", |b| {
+        b.iter(|| {
+            let req = Request::post("/api/token/refresh/")
+                .header("content-type", "application/json")
+                .body(format!(r#"{{"refresh":"{refresh}"}}"#))
+                .unwrap();
+            let res = rt.block_on(endpoints.refresh().oneshot(req)).unwrap();
+            let body = rt.block_on(http_body_util::BodyExt::collect(res.into_body())).unwrap().to_bytes();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            refresh = v["refresh"].as_str().unwrap().to_owned();
+        })
+    });
+}
+
+criterion_group!(benches, layer_cost, store_lookup, refresh_rotation);
+criterion_main!(benches);
