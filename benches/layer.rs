@@ -18,8 +18,12 @@ use tower_simplejwt::{MemoryStore, SimpleJwt};
 
 const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret!!";
 
-fn handler() -> impl Service<Request<String>, Response = Response<String>, Error = Infallible, Future: Send> + Clone {
-    service_fn(|_req: Request<String>| async { Ok::<_, Infallible>(Response::new(String::from("ok"))) })
+fn handler()
+-> impl Service<Request<String>, Response = Response<String>, Error = Infallible, Future: Send> + Clone
+{
+    service_fn(|_req: Request<String>| async {
+        Ok::<_, Infallible>(Response::new(String::from("ok")))
+    })
 }
 
 fn request(token: &str) -> Request<String> {
@@ -33,7 +37,9 @@ fn request(token: &str) -> Request<String> {
 }
 
 fn layer_cost(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let jwt = SimpleJwt::builder().with_secret(SECRET).build().unwrap();
     let token = jwt.for_user(42).access().unwrap();
     let revoking = SimpleJwt::builder()
@@ -73,16 +79,24 @@ fn layer_cost(c: &mut Criterion) {
 }
 
 fn store_lookup(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let mut stores: Vec<(&str, Arc<dyn RevocationStore>)> = vec![("memory", Arc::new(MemoryStore::new()))];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut stores: Vec<(&str, Arc<dyn RevocationStore>)> =
+        vec![("memory", Arc::new(MemoryStore::new()))];
     rt.block_on(async {
         let dir = std::env::temp_dir().join(format!("simplejwt-bench-{}.db", std::process::id()));
-        if let Ok(s) = tower_simplejwt::store::sql::SqlStore::connect(&format!("sqlite://{}", dir.display())).await {
+        if let Ok(s) =
+            tower_simplejwt::store::sql::SqlStore::connect(&format!("sqlite://{}", dir.display()))
+                .await
+        {
             if s.migrate().await.is_ok() {
                 stores.push(("sqlite", Arc::new(s)));
             }
         }
-        let pg = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let pg = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         if let Ok(s) = tower_simplejwt::store::sql::SqlStore::connect(&pg).await {
             if s.migrate().await.is_ok() {
                 stores.push(("postgres", Arc::new(s)));
@@ -95,7 +109,8 @@ fn store_lookup(c: &mut Criterion) {
     });
     let mut g = c.benchmark_group("store_is_revoked");
     for (name, store) in stores {
-        rt.block_on(store.blacklist("bench-revoked", u64::MAX / 4)).unwrap();
+        rt.block_on(store.blacklist("bench-revoked", u64::MAX / 4))
+            .unwrap();
         g.bench_function(name, |b| {
             b.to_async(&rt).iter(|| {
                 let store = store.clone();
@@ -119,7 +134,9 @@ fn store_lookup(c: &mut Criterion) {
 }
 
 fn refresh_rotation(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let jwt = SimpleJwt::builder()
         .with_secret(SECRET)
         .with_store(MemoryStore::new())
@@ -136,7 +153,10 @@ fn refresh_rotation(c: &mut Criterion) {
                 .body(format!(r#"{{"refresh":"{refresh}"}}"#))
                 .unwrap();
             let res = rt.block_on(endpoints.refresh().oneshot(req)).unwrap();
-            let body = rt.block_on(http_body_util::BodyExt::collect(res.into_body())).unwrap().to_bytes();
+            let body = rt
+                .block_on(http_body_util::BodyExt::collect(res.into_body()))
+                .unwrap()
+                .to_bytes();
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             refresh = v["refresh"].as_str().unwrap().to_owned();
         })

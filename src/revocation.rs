@@ -6,6 +6,15 @@ use crate::settings::SimpleJwt;
 use crate::store::{RevocationQuery, StoreError, StoreErrorKind};
 use crate::token::{TokenError, VerifiedToken};
 
+fn query(token: &VerifiedToken) -> RevocationQuery<'_> {
+    RevocationQuery {
+        jti: &token.jti,
+        family: Some(token.family_or_jti()),
+        user_id: token.user_id.as_deref(),
+        issued_at: token.iat,
+    }
+}
+
 impl SimpleJwt {
     fn require_store(&self) -> Result<&dyn crate::store::RevocationStore, StoreError> {
         self.inner.store.as_deref().ok_or_else(|| {
@@ -59,14 +68,20 @@ impl SimpleJwt {
     /// Whether `token` is revoked: blacklisted `jti`, revoked family, or
     /// issued before its user's "log out everywhere".
     pub async fn is_revoked(&self, token: &VerifiedToken) -> Result<bool, StoreError> {
-        self.require_store()?
-            .is_revoked(RevocationQuery {
-                jti: &token.jti,
-                family: Some(token.family_or_jti()),
-                user_id: token.user_id.as_deref(),
-                issued_at: token.iat,
-            })
-            .await
+        self.require_store()?.is_revoked(query(token)).await
+    }
+
+    /// The layer's synchronous check, for stores that answer without waiting.
+    pub(crate) fn check_revocation_now(
+        &self,
+        token: &VerifiedToken,
+    ) -> Option<Result<(), AuthRejection>> {
+        let revoked = self.inner.store.as_deref()?.is_revoked_now(query(token))?;
+        Some(if revoked {
+            Err(AuthRejection::InvalidToken(TokenError::Blacklisted))
+        } else {
+            Ok(())
+        })
     }
 
     /// [`is_revoked`](Self::is_revoked) as the layer needs it: revoked is a

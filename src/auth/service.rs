@@ -53,7 +53,14 @@ where
                 Err(e) => return self.reject(AuthRejection::InvalidToken(e)),
             },
         };
-        let needs_store = inner.settings.check_access_revocation && inner.store.is_some();
+        let mut needs_store = inner.settings.check_access_revocation && inner.store.is_some();
+        if let (true, Some(t)) = (needs_store, &token) {
+            match jwt.check_revocation_now(t) {
+                Some(Ok(())) => needs_store = false,
+                Some(Err(rejection)) => return self.reject(rejection),
+                None => {}
+            }
+        }
         match token {
             Some(token) if needs_store || self.layer.resolver.is_some() => {
                 // Slow path: store and/or user lookups. Take the service that

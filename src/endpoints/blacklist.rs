@@ -64,7 +64,8 @@ pub(crate) async fn logout_all(
     let token = match credentials(&jwt.inner, &parts.headers) {
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
-        Credentials::Token(raw) => jwt.validate_access_bytes(raw)
+        Credentials::Token(raw) => jwt
+            .validate_access_bytes(raw)
             .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
     };
     let user_id = token

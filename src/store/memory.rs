@@ -34,10 +34,18 @@ pub struct MemoryStore {
     inner: Arc<State>,
 }
 
+#[derive(Clone, Copy)]
+enum Kind {
+    Jti,
+    Family,
+}
+
 #[derive(Default)]
 struct State {
-    /// `key -> expires_at`; keys are `j:<jti>` and `f:<family>`.
-    entries: [Mutex<HashMap<String, u64>>; SHARDS],
+    /// Blacklisted `jti -> expires_at`.
+    jtis: [Mutex<HashMap<String, u64>>; SHARDS],
+    /// Revoked `family -> expires_at`.
+    families: [Mutex<HashMap<String, u64>>; SHARDS],
     /// `user_id -> (revoked at or before, keep until)`.
     users: Mutex<HashMap<String, (u64, u64)>>,
     /// `user_id -> (tokens, length at which expired ones are pruned next)`.
@@ -75,10 +83,17 @@ impl MemoryStore {
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<HashMap<String, u64>> {
+    fn shards(&self, kind: Kind) -> &[Mutex<HashMap<String, u64>>; SHARDS] {
+        match kind {
+            Kind::Jti => &self.inner.jtis,
+            Kind::Family => &self.inner.families,
+        }
+    }
+
+    fn shard(&self, kind: Kind, key: &str) -> &Mutex<HashMap<String, u64>> {
         let mut h = DefaultHasher::new();
         key.hash(&mut h);
-        &self.inner.entries[(h.finish() as usize) % SHARDS]
+        &self.shards(kind)[(h.finish() as usize) % SHARDS]
     }
 
     fn now(&self) -> u64 {
@@ -88,14 +103,14 @@ impl MemoryStore {
             .map_or_else(|| SystemClock.now(), |c| c.now())
     }
 
-    fn insert(&self, key: String, expires_at: u64) -> bool {
+    fn insert(&self, kind: Kind, key: &str, expires_at: u64) -> bool {
         let n = self.inner.inserts.fetch_add(1, Ordering::Relaxed);
         if n % SWEEP_EVERY == SWEEP_EVERY - 1 {
             let now = self.now();
-            lock(&self.inner.entries[(n / SWEEP_EVERY) as usize % SHARDS])
+            lock(&self.shards(kind)[(n / SWEEP_EVERY) as usize % SHARDS])
                 .retain(|_, exp| *exp >= now);
         }
-        match lock(self.shard(&key)).entry(key) {
+        match lock(self.shard(kind, key)).entry(key.to_owned()) {
             Entry::Occupied(mut e) => {
                 // Never shorten an entry's life.
                 if *e.get() < expires_at {
@@ -110,8 +125,20 @@ impl MemoryStore {
         }
     }
 
-    fn contains(&self, key: &str) -> bool {
-        lock(self.shard(key)).contains_key(key)
+    fn contains(&self, kind: Kind, key: &str) -> bool {
+        lock(self.shard(kind, key)).contains_key(key)
+    }
+
+    fn revoked(&self, q: RevocationQuery<'_>) -> bool {
+        self.contains(Kind::Jti, q.jti)
+            || q.family.is_some_and(|f| self.contains(Kind::Family, f))
+            || match (q.user_id, q.issued_at) {
+                (Some(user), Some(iat)) => {
+                    self.user_instant(user).is_some_and(|before| iat <= before)
+                }
+                (Some(user), None) => self.user_instant(user).is_some(),
+                _ => false,
+            }
     }
 
     fn user_instant(&self, user_id: &str) -> Option<u64> {
@@ -131,15 +158,15 @@ impl RevocationStore for MemoryStore {
     }
 
     fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
-        ready(self.insert(format!("j:{jti}"), expires_at))
+        ready(self.insert(Kind::Jti, jti, expires_at))
     }
 
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        ready(self.contains(&format!("j:{jti}")))
+        ready(self.contains(Kind::Jti, jti))
     }
 
     fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        self.insert(format!("f:{family}"), expires_at);
+        self.insert(Kind::Family, family, expires_at);
         ready(())
     }
 
@@ -163,22 +190,19 @@ impl RevocationStore for MemoryStore {
     }
 
     fn is_revoked<'a>(&'a self, q: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
-        let revoked = self.contains(&format!("j:{}", q.jti))
-            || q.family.is_some_and(|f| self.contains(&format!("f:{f}")))
-            || match (q.user_id, q.issued_at) {
-                (Some(user), Some(iat)) => {
-                    self.user_instant(user).is_some_and(|before| iat <= before)
-                }
-                (Some(user), None) => self.user_instant(user).is_some(),
-                _ => false,
-            };
-        ready(revoked)
+        ready(self.revoked(q))
+    }
+
+    fn is_revoked_now(&self, q: RevocationQuery<'_>) -> Option<bool> {
+        Some(self.revoked(q))
     }
 
     fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
         let now = self.now();
         let mut all = lock(&self.inner.outstanding);
-        let (list, prune_at) = all.entry(token.user_id.clone()).or_insert_with(|| (Vec::new(), 64));
+        let (list, prune_at) = all
+            .entry(token.user_id.clone())
+            .or_insert_with(|| (Vec::new(), 64));
         // Prune when the list has doubled since the last prune: amortised O(1).
         if list.len() >= *prune_at {
             list.retain(|t| t.expires_at >= now);
@@ -202,7 +226,7 @@ impl RevocationStore for MemoryStore {
 
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         let mut removed = 0u64;
-        for shard in &self.inner.entries {
+        for shard in self.inner.jtis.iter().chain(&self.inner.families) {
             let mut map = lock(shard);
             let before = map.len();
             map.retain(|_, exp| *exp >= now);

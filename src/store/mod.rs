@@ -95,6 +95,14 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Whether the token described by `query` is revoked in any way.
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool>;
 
+    /// The same answer as [`is_revoked`](Self::is_revoked) when the store
+    /// can give it without waiting (an in-process store), else `None`. The
+    /// auth layer then stays on its synchronous path. Defaults to `None`.
+    fn is_revoked_now(&self, query: RevocationQuery<'_>) -> Option<bool> {
+        let _ = query;
+        None
+    }
+
     /// Records a token at issue time.
     fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()>;
 

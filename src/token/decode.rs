@@ -35,18 +35,23 @@ impl SimpleJwt {
     /// are done by the auth layer and the endpoints; see
     /// [`SimpleJwt::check_revocation`].
     pub fn validate(&self, token: &str, expected: TokenType) -> Result<VerifiedToken, TokenError> {
-        self.inner.decode(token.as_bytes(), Expect::OneOf(&[expected]))
+        self.inner
+            .decode(token.as_bytes(), Expect::OneOf(&[expected]))
     }
 
     /// Validates a token the way the auth layer does: any of the configured
     /// `auth_token_types` (access only by default).
     pub fn validate_access(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        self.inner.decode(token.as_bytes(), Expect::OneOf(&self.inner.settings.auth_token_types))
+        self.inner.decode(
+            token.as_bytes(),
+            Expect::OneOf(&self.inner.settings.auth_token_types),
+        )
     }
 
     /// [`validate_access`](Self::validate_access) on raw header bytes.
     pub(crate) fn validate_access_bytes(&self, token: &[u8]) -> Result<VerifiedToken, TokenError> {
-        self.inner.decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
+        self.inner
+            .decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
     }
 
     /// Validates a token of any type (the verify endpoint).
@@ -69,7 +74,11 @@ struct FastHeader<'a> {
 
 impl Inner {
     /// Validates a token given as raw bytes (as found in a header).
-    pub(crate) fn decode(&self, token: &[u8], expect: Expect<'_>) -> Result<VerifiedToken, TokenError> {
+    pub(crate) fn decode(
+        &self,
+        token: &[u8],
+        expect: Expect<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
         let settings = &self.settings;
         if token.len() > settings.max_token_length {
             return Err(TokenError::Invalid);
@@ -98,9 +107,12 @@ impl Inner {
             // The visitor fills `raw` in place: no large struct is moved.
             let mut raw = Raw::default();
             let mut de = serde_json::Deserializer::from_slice(&payload);
-            ClaimsSeed { inner: self, raw: &mut raw }
-                .deserialize(&mut de)
-                .map_err(|_| TokenError::Invalid)?;
+            ClaimsSeed {
+                inner: self,
+                raw: &mut raw,
+            }
+            .deserialize(&mut de)
+            .map_err(|_| TokenError::Invalid)?;
             de.end().map_err(|_| TokenError::Invalid)?;
             self.check_claims(&mut raw, expect)?
         };
@@ -145,7 +157,11 @@ impl Inner {
     }
 
     /// Checks the registered claims; the returned token still lacks its payload.
-    fn check_claims(&self, c: &mut Raw<'_>, expect: Expect<'_>) -> Result<VerifiedToken, TokenError> {
+    fn check_claims(
+        &self,
+        c: &mut Raw<'_>,
+        expect: Expect<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
         let s = &self.settings;
         let (exp, iat, nbf) = (c.exp.get()?, c.iat.get()?, c.nbf.get()?);
         let (refresh_exp, auth_time) = (c.refresh_exp.get()?, c.auth_time.get()?);
