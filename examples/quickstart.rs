@@ -9,7 +9,9 @@
 //! Flags (or environment): `--addr` (`QUICKSTART_ADDR`, default
 //! 127.0.0.1:3000), `--db` (`QUICKSTART_DB`, default `quickstart.db` in the
 //! system temp dir), `--store` (`QUICKSTART_STORE`: `sqlite` (default),
-//! `memory` or a `redis://` URL). `JWT_SECRET` holds the signing secret.
+//! `memory` or a `redis://` URL), `--recheck-users off` (skip the user lookup
+//! on refresh; for load tests of the token path alone). `JWT_SECRET` holds
+//! the signing secret.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,6 +44,7 @@ struct Options {
     addr: SocketAddr,
     db: PathBuf,
     store: String,
+    recheck_users: bool,
 }
 
 fn options() -> Options {
@@ -51,6 +54,7 @@ fn options() -> Options {
         .map(PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir().join("quickstart.db"));
     let mut store = std::env::var("QUICKSTART_STORE").unwrap_or_else(|_| "sqlite".into());
+    let mut recheck_users = true;
     while let Some(flag) = args.next() {
         let value = args
             .next()
@@ -59,13 +63,15 @@ fn options() -> Options {
             "--addr" => addr = value,
             "--db" => db = value.into(),
             "--store" => store = value,
-            other => panic!("unknown flag {other}; use --addr, --db or --store"),
+            "--recheck-users" => recheck_users = value != "off",
+            other => panic!("unknown flag {other}; use --addr, --db, --store or --recheck-users"),
         }
     }
     Options {
         addr: addr.parse().expect("--addr must look like 127.0.0.1:3000"),
         db,
         store,
+        recheck_users,
     }
 }
 
@@ -206,6 +212,10 @@ async fn hello(claims: Option<Claims<TokenClaims>>) -> Json<Value> {
     })
 }
 
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
 /// Request log: method, path, status and latency; never headers or bodies,
 /// so no token reaches the logs.
 async fn log_requests(req: Request, next: Next) -> Response {
@@ -297,15 +307,24 @@ async fn main() {
         }
     });
 
-    let endpoints = TokenEndpoints::new(jwt.clone())
-        .with_credentials(users.clone())
-        .with_user_resolver(users.clone());
-    let app = Router::new()
+    let mut endpoints = TokenEndpoints::new(jwt.clone()).with_credentials(users.clone());
+    if opts.recheck_users {
+        // Deleted or deactivated users cannot refresh.
+        endpoints = endpoints.with_user_resolver(users.clone());
+    }
+    let authenticated = Router::new()
         .route("/api/me/", get(me))
         .route_layer(jwt.layer().required().with_user_resolver(users))
         .route("/api/hello/", get(hello))
+        // The health check again, behind the auth layer (the load script
+        // compares the two to measure the layer).
+        .route("/api/health/", get(health))
         .merge(endpoints.router())
-        .layer(jwt.layer())
+        .layer(jwt.layer());
+    let app = Router::new()
+        // Outside the auth layer: a load balancer's health check.
+        .route("/health", get(health))
+        .merge(authenticated)
         .layer(middleware::from_fn(log_requests));
 
     let listener = tokio::net::TcpListener::bind(opts.addr)
