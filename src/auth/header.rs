@@ -30,11 +30,16 @@ pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credenti
     if values.next().is_some() {
         return Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader);
     }
-    let bytes = value.as_bytes();
-    let mut parts = bytes.split(|b| is_space(*b)).filter(|p| !p.is_empty());
-    let Some(scheme) = parts.next() else {
-        return Credentials::Anonymous;
+    // A header value cannot hold CR, LF, VT or FF, so the whitespace Simple
+    // JWT splits on reduces to spaces and tabs here.
+    let bytes = trim_start(value.as_bytes());
+    let (scheme, rest) = match memchr::memchr2(b' ', b'\t', bytes) {
+        Some(at) => (&bytes[..at], trim_start(&bytes[at..])),
+        None => (bytes, &bytes[bytes.len()..]),
     };
+    if scheme.is_empty() {
+        return Credentials::Anonymous;
+    }
     // RFC 9110 11.1: the scheme is case-insensitive.
     if !inner
         .header_types_lower
@@ -43,10 +48,19 @@ pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credenti
     {
         return Credentials::Anonymous;
     }
-    match (parts.next(), parts.next()) {
-        (Some(token), None) => Credentials::Token(token),
-        _ => Credentials::Bad(AuthRejection::BadAuthorizationHeader),
+    let (token, after) = match memchr::memchr2(b' ', b'\t', rest) {
+        Some(at) => (&rest[..at], trim_start(&rest[at..])),
+        None => (rest, &rest[rest.len()..]),
+    };
+    if token.is_empty() || !after.is_empty() {
+        return Credentials::Bad(AuthRejection::BadAuthorizationHeader);
     }
+    Credentials::Token(token)
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| is_space(**c)).count();
+    &b[n..]
 }
 
 fn from_cookie<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
