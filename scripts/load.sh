@@ -2,9 +2,9 @@
 # Load test of the quickstart app in release mode.
 #
 # The server is pinned to core 0 and wrk to core 1 (`taskset`). The same
-# handler is served bare (`/health`) and behind the auth layer with a bearer
-# token (`/api/health/`: HS256 validation plus the memory store's revocation
-# check). Runs are interleaved RUNS times so machine noise hits both alike;
+# handler is served bare (`/health`) and behind the auth layer
+# (`/api/health/`: HS256 validation plus the memory store's revocation
+# check), and both get the very same request, bearer token included. Runs are interleaved RUNS times so machine noise hits both alike;
 # ratios are computed per pair.
 #
 #   scripts/load.sh            # RUNS=5 DURATION=10s by default
@@ -26,7 +26,8 @@ command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit
 cargo build --release --example quickstart -q
 DIR="$(mktemp -d)"
 export JWT_SECRET="load-test-secret-load-test-secret-32b!"
-RUST_LOG=warn taskset -c 0 target/release/examples/quickstart --addr "$ADDR" --db "$DIR/load.db" --store memory \
+# One runtime worker for the one core it may use.
+RUST_LOG=warn TOKIO_WORKER_THREADS=1 taskset -c 0 target/release/examples/quickstart --addr "$ADDR" --db "$DIR/load.db" --store memory \
     >"$DIR/server.log" 2>&1 &
 SERVER=$!
 # A second instance on both cores for the refresh run, without the
@@ -59,10 +60,12 @@ run() { # name, then wrk arguments
 }
 
 echo "server on core 0, wrk on core 1, $RUNS interleaved runs of $DURATION, $CONNS connections"
+bare() { run bare -t 1 -c "$CONNS" -H "Authorization: Bearer $ACCESS" "$BASE/health"; }
+layer() { run layer -t 1 -c "$CONNS" -H "Authorization: Bearer $ACCESS" "$BASE/api/health/"; }
 for i in $(seq 1 "$RUNS"); do
     echo "run $i"
-    run bare -t 1 -c "$CONNS" "$BASE/health"
-    run layer -t 1 -c "$CONNS" -H "Authorization: Bearer $ACCESS" "$BASE/api/health/"
+    # Alternate which goes first, so drift during a pair favours neither.
+    if [ $((i % 2)) -eq 1 ]; then bare; layer; else layer; bare; fi
 done
 echo "refresh with rotation (memory store, server on both cores, wrk sharing them), 16 chains"
 run refresh -t 16 -c 16 -s scripts/wrk/refresh.lua "$BASE2"
