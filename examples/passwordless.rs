@@ -21,11 +21,14 @@ use serde_json::{Value, json};
 use tower_simplejwt::endpoints::TokenEndpoints;
 use tower_simplejwt::{Claims, MemoryStore, SimpleJwt};
 
+/// A pending code: the code, its expiry, and the attempts left.
+type Pending = (String, Instant, u8);
+
 #[derive(Clone)]
 struct AppState {
     jwt: SimpleJwt,
-    /// email -> (code, expiry, attempts left)
-    codes: Arc<Mutex<HashMap<String, (String, Instant, u8)>>>,
+    /// email -> pending code
+    codes: Arc<Mutex<HashMap<String, Pending>>>,
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,33 @@
 //! They read what [`JwtAuthLayer`](crate::JwtAuthLayer) put into the request.
 //! Used on a route without the layer they answer 500 with a message naming
 //! the fix, so the mistake shows up at the first request in development.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use axum::{Router, body::Body, routing::get};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//! use tower_simplejwt::{Claims, SimpleJwt};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Me { user_id: String }
+//!
+//! let jwt = SimpleJwt::builder().with_secret([3u8; 32]).build().unwrap();
+//! let app = Router::new()
+//!     .route("/me", get(|Claims(me): Claims<Me>| async move { me.user_id }))
+//!     .route("/hi", get(|me: Option<Claims<Me>>| async move { me.map_or("stranger".into(), |c| c.0.user_id) }))
+//!     .layer(jwt.layer());
+//!
+//! let anonymous = app.clone().oneshot(Request::get("/me").body(Body::empty()).unwrap()).await.unwrap();
+//! assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+//! let optional = app.clone().oneshot(Request::get("/hi").body(Body::empty()).unwrap()).await.unwrap();
+//! assert_eq!(optional.status(), StatusCode::OK);
+//!
+//! let token = jwt.for_user(9).access().unwrap();
+//! let req = Request::get("/me").header("authorization", format!("Bearer {token}")).body(Body::empty()).unwrap();
+//! assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::OK);
+//! # });
+//! ```
 
 use std::ops::{Deref, DerefMut};
 

@@ -44,3 +44,8 @@ pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwt, SimpleJwtB
 pub use store::{MemoryStore, RevocationStore};
 pub use token::{MintError, TokenError, TokenPair, TokenType, VerifiedToken};
 pub use user::{UserRecord, UserResolver};
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -4,8 +4,17 @@
 //! ids, so checks can share one database. Run them all with
 //! [`store_conformance_tests!`](crate::store_conformance_tests):
 //!
-//! ```ignore
-//! tower_simplejwt::store_conformance_tests!(async { std::sync::Arc::new(MyStore::connect().await) });
+//! ```
+//! use std::sync::Arc;
+//! use tower_simplejwt::MemoryStore;
+//! use tower_simplejwt::store::conformance::SharedStore;
+//!
+//! async fn make() -> Option<SharedStore> {
+//!     Some(Arc::new(MemoryStore::new())) // your store here; `None` skips
+//! }
+//!
+//! tower_simplejwt::store_conformance_tests!(make());
+//! # fn main() {}
 //! ```
 
 use std::sync::Arc;

@@ -33,7 +33,7 @@ impl SimpleJwt {
     ///
     /// Store-backed checks (blacklist, revoked families, "log out everywhere")
     /// are done by the auth layer and the endpoints; see
-    /// [`SimpleJwt::check_revocation`].
+    /// [`SimpleJwt::is_revoked`].
     pub fn validate(&self, token: &str, expected: TokenType) -> Result<VerifiedToken, TokenError> {
         self.inner
             .decode(token.as_bytes(), Expect::OneOf(&[expected]))
@@ -329,7 +329,9 @@ impl<'de> Deserialize<'de> for Scalar<'de> {
 }
 
 /// A registered claim as found: absent, usable, or present with a bad type.
+#[derive(Default)]
 enum Slot<T> {
+    #[default]
     Absent,
     Ok(T),
     Bad,
@@ -343,12 +345,6 @@ impl<T> Slot<T> {
             Slot::Ok(v) => Ok(Some(v)),
             Slot::Bad => Err(TokenError::Invalid),
         }
-    }
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot::Absent
     }
 }
 

@@ -3,6 +3,20 @@
 //! Claims follow Simple JWT exactly: `token_type`, integer `exp`/`iat`, a
 //! 32-character lowercase hex `jti`, `user_id` written as a string (an
 //! integer is accepted on input) and `refresh_exp` on sliding tokens.
+//!
+//! ```
+//! use std::time::Duration;
+//! use tower_simplejwt::clock::ManualClock;
+//! use tower_simplejwt::{SimpleJwt, TokenError, TokenType};
+//!
+//! let clock = ManualClock::new(1_800_000_000);
+//! let jwt = SimpleJwt::builder().with_secret([1u8; 32]).with_clock(clock.clone()).build().unwrap();
+//! let access = jwt.for_user(42).access().unwrap();
+//! assert_eq!(jwt.validate(&access, TokenType::Access).unwrap().user_id(), Some("42"));
+//! assert_eq!(jwt.validate(&access, TokenType::Refresh).unwrap_err(), TokenError::WrongType);
+//! clock.advance(Duration::from_secs(300)); // exp == now is expired
+//! assert_eq!(jwt.validate(&access, TokenType::Access).unwrap_err().to_string(), "Token is expired");
+//! ```
 
 mod decode;
 mod error;
