@@ -69,6 +69,14 @@ fn check_session_age(jwt: &SimpleJwt, token: &VerifiedToken) -> Result<(), ApiEr
     Ok(())
 }
 
+/// `{"access": ...}`, plus `"refresh"` with rotation (Simple JWT's order).
+#[derive(serde::Serialize)]
+struct Refreshed<'a> {
+    access: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh: Option<&'a str>,
+}
+
 pub(crate) async fn refresh(
     shared: &Shared,
     data: Map<String, Value>,
@@ -82,10 +90,17 @@ pub(crate) async fn refresh(
     recheck_user(shared, &token).await?;
 
     let inner = &jwt.inner;
-    let access = inner.derive(&token, TokenType::Access);
+    let copied = inner.copied_claims(&token);
     if !settings.rotate_refresh_tokens {
+        let access = inner.derive_with(&token, TokenType::Access, copied);
         let access = inner.encode(&access).map_err(mint_error)?;
-        return Ok(token_response(StatusCode::OK, &json!({ "access": access })));
+        return Ok(token_response(
+            StatusCode::OK,
+            &Refreshed {
+                access: &access,
+                refresh: None,
+            },
+        ));
     }
     if settings.blacklist_after_rotation {
         // Consume the old token before minting anything: of many concurrent
@@ -103,18 +118,25 @@ pub(crate) async fn refresh(
             Err(_) => return Err(ApiError::Unavailable),
         }
     }
-    let refresh = inner.derive(&token, TokenType::Refresh);
+    let access = inner.derive_with(&token, TokenType::Access, copied.clone());
+    let refresh = inner.derive_with(&token, TokenType::Refresh, copied);
     if let Some(store) = jwt.store() {
         store
             .record_outstanding(refresh.outstanding())
             .await
             .map_err(|_| ApiError::Unavailable)?;
     }
-    let body = json!({
-        "access": inner.encode(&access).map_err(mint_error)?,
-        "refresh": inner.encode(&refresh).map_err(mint_error)?,
-    });
-    Ok(token_response(StatusCode::OK, &body))
+    let (access, refresh) = (
+        inner.encode(&access).map_err(mint_error)?,
+        inner.encode(&refresh).map_err(mint_error)?,
+    );
+    Ok(token_response(
+        StatusCode::OK,
+        &Refreshed {
+            access: &access,
+            refresh: Some(&refresh),
+        },
+    ))
 }
 
 pub(crate) async fn refresh_sliding(

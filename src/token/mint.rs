@@ -207,7 +207,12 @@ impl Inner {
     /// claim is copied but type, `exp`, `jti` and `iat` (Simple JWT's
     /// `access_token` property and rotation).
     pub(crate) fn derive(&self, token: &VerifiedToken, t: TokenType) -> ClaimSet {
-        let now = self.clock.now();
+        self.derive_with(token, t, self.copied_claims(token))
+    }
+
+    /// The claims of `token` that a derived token copies (all but type,
+    /// `exp`, `jti` and `iat`), parsed once for several derived tokens.
+    pub(crate) fn copied_claims(&self, token: &VerifiedToken) -> Map<String, Value> {
         let mut extra: Map<String, Value> =
             serde_json::from_slice(&token.payload).unwrap_or_default();
         let s = &self.settings;
@@ -219,6 +224,17 @@ impl Inner {
         ] {
             extra.remove(k);
         }
+        extra
+    }
+
+    /// [`derive`](Self::derive) with the copied claims already parsed.
+    pub(crate) fn derive_with(
+        &self,
+        token: &VerifiedToken,
+        t: TokenType,
+        extra: Map<String, Value>,
+    ) -> ClaimSet {
+        let now = self.clock.now();
         ClaimSet {
             token_type: t,
             exp: now + self.lifetime(t),
