@@ -15,9 +15,43 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tower_simplejwt::store::conformance::SharedStore;
 use tower_simplejwt::store::sql::SqlStore;
 
-/// A fresh schema name.
+/// A fresh schema name, stamped with the time so old ones can be dropped.
 fn schema() -> String {
-    format!("simplejwt_{}", run_id())
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("simplejwt_{now}_{}", run_id())
+}
+
+/// Drops schemas left by test runs more than an hour old (once per process).
+async fn drop_stale_schemas(admin: &sqlx::PgPool) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let cutoff = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600;
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'simplejwt\\_%'")
+            .fetch_all(admin)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let stamp = name.split('_').nth(1).and_then(|s| s.parse::<u64>().ok());
+        if stamp.is_some_and(|t| t < cutoff)
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(admin)
+            .await;
+        }
+    }
 }
 
 async fn connect(url: &str, schema: &str) -> Result<SqlStore, String> {
