@@ -14,6 +14,7 @@
 //! - A "revoked before" instant only ever moves forward.
 //! - No raw token is ever stored, only ids and instants.
 
+mod cache;
 #[cfg(any(test, feature = "conformance"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
@@ -30,6 +31,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use cache::RevokedCache;
 pub use memory::MemoryStore;
 
 /// The boxed future returned by store methods.

@@ -1,0 +1,176 @@
+//! A cache in front of a remote store that keeps revocation correct: it only
+//! remembers "revoked" answers, which never become false while the token can
+//! still be used (blacklist entries outlive their tokens and "revoked
+//! before" instants only move forward). "Not revoked" is always asked of the
+//! store, so a revocation made by another instance is seen at once.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::store::{OutstandingToken, RevocationQuery, RevocationStore, StoreFuture};
+
+/// The whole question, as a cache key.
+fn query_key(q: &RevocationQuery<'_>) -> String {
+    format!(
+        "q:{}\0{}\0{}\0{}",
+        q.jti,
+        q.family.unwrap_or(""),
+        q.user_id.unwrap_or(""),
+        q.issued_at.map_or(String::new(), |t| t.to_string())
+    )
+}
+
+/// Wraps a store and answers repeated questions about revoked tokens from
+/// memory (for example a client replaying a logged-out token), sparing the
+/// round trip to Redis or the database.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use tower_simplejwt::MemoryStore;
+/// use tower_simplejwt::store::{RevocationQuery, RevocationStore, RevokedCache};
+///
+/// let store = RevokedCache::new(MemoryStore::new(), 10_000, Duration::from_secs(600));
+/// store.blacklist("abc", u64::MAX / 2).await.unwrap();
+/// let q = RevocationQuery { jti: "abc", family: None, user_id: None, issued_at: None };
+/// assert!(store.is_revoked(q).await.unwrap());
+/// assert_eq!(store.is_revoked_now(q), Some(true)); // answered from memory
+/// # });
+/// ```
+pub struct RevokedCache<S> {
+    inner: S,
+    capacity: usize,
+    ttl: u64,
+    /// `j:<jti>`, `f:<family>` or a whole query -> cached until (Unix seconds).
+    revoked: Mutex<HashMap<String, u64>>,
+}
+
+impl<S> fmt::Debug for RevokedCache<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevokedCache")
+            .field("capacity", &self.capacity)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: RevocationStore> RevokedCache<S> {
+    /// Remembers up to `capacity` revoked ids, each for `ttl`.
+    pub fn new(inner: S, capacity: usize, ttl: Duration) -> Self {
+        Self {
+            inner,
+            capacity: capacity.max(1),
+            ttl: ttl.as_secs().max(1),
+            revoked: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn now() -> u64 {
+        SystemClock.now()
+    }
+
+    fn remember(&self, key: String) {
+        let now = Self::now();
+        let mut map = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.capacity {
+            map.retain(|_, until| *until > now);
+            if map.len() >= self.capacity {
+                // Forgetting is always safe: the store is asked again.
+                map.clear();
+            }
+        }
+        map.insert(key, now + self.ttl);
+    }
+
+    fn known(&self, q: &RevocationQuery<'_>) -> bool {
+        let now = Self::now();
+        let map = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = |k: &str| map.get(k).is_some_and(|until| *until > now);
+        hit(&format!("j:{}", q.jti))
+            || q.family.is_some_and(|f| hit(&format!("f:{f}")))
+            || hit(&query_key(q))
+    }
+}
+
+impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let inserted = self.inner.blacklist(jti, expires_at).await?;
+            self.remember(format!("j:{jti}"));
+            Ok(inserted)
+        })
+    }
+
+    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.is_blacklisted(jti)
+    }
+
+    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.inner.revoke_family(family, expires_at).await?;
+            self.remember(format!("f:{family}"));
+            Ok(())
+        })
+    }
+
+    fn revoke_user_before<'a>(
+        &'a self,
+        user_id: &'a str,
+        instant: u64,
+        keep_until: u64,
+    ) -> StoreFuture<'a, ()> {
+        self.inner.revoke_user_before(user_id, instant, keep_until)
+    }
+
+    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
+        self.inner.user_revoked_before(user_id)
+    }
+
+    fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            if self.known(&query) {
+                return Ok(true);
+            }
+            let revoked = self.inner.is_revoked(query).await?;
+            if revoked {
+                // Whatever revoked this exact token stays true for it.
+                self.remember(query_key(&query));
+            }
+            Ok(revoked)
+        })
+    }
+
+    fn is_revoked_now(&self, query: RevocationQuery<'_>) -> Option<bool> {
+        if self.known(&query) {
+            return Some(true);
+        }
+        self.inner.is_revoked_now(query)
+    }
+
+    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
+        self.inner.record_outstanding(token)
+    }
+
+    fn outstanding_for_user<'a>(
+        &'a self,
+        user_id: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<OutstandingToken>> {
+        self.inner.outstanding_for_user(user_id, now)
+    }
+
+    fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
+        self.revoked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, until| *until > Self::now());
+        self.inner.flush_expired(now)
+    }
+}
