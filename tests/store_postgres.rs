@@ -62,6 +62,7 @@ async fn connect(url: &str, schema: &str) -> Result<SqlStore, String> {
         .connect_with(base.clone())
         .await
         .map_err(|e| e.to_string())?;
+    drop_stale_schemas(&admin).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE SCHEMA IF NOT EXISTS {schema}"
     )))
