@@ -71,11 +71,10 @@ async fn main() {
 
     // The resource service: public keys only, taken from the issuer's JWK Set.
     let jwks = fetch_jwks(&format!("{issuer_url}/.well-known/jwks.json")).await;
-    let mut verifier = SimpleJwt::builder();
-    for jwk in jwks.keys {
-        verifier = verifier.with_verifying_key(Key::public_jwk(Algorithm::ES256, jwk));
-    }
-    let verifier = verifier.build().expect("valid resource settings");
+    let verifier = SimpleJwt::builder()
+        .with_jwk_set(&jwks, Algorithm::ES256)
+        .build()
+        .expect("valid resource settings");
     let resource_app = Router::new()
         .route(
             "/api/orders/",

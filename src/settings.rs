@@ -294,6 +294,29 @@ impl SimpleJwtBuilder {
         self
     }
 
+    /// `JWK_URL`'s equivalent: adds every key of a JWK Set (for example the
+    /// one another service publishes at `/.well-known/jwks.json`, fetched with
+    /// the app's HTTP client) as a verifying key, each bound to the algorithm
+    /// its `alg` names, or to `default_alg` when it names none. Encryption
+    /// keys (`"use": "enc"` or an encryption `alg`) are skipped.
+    pub fn with_jwk_set(mut self, set: &jsonwebtoken::jwk::JwkSet, default_alg: Algorithm) -> Self {
+        use jsonwebtoken::jwk::PublicKeyUse;
+        for jwk in &set.keys {
+            if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
+                continue;
+            }
+            let alg = match jwk.common.key_algorithm {
+                None => default_alg,
+                Some(a) => match a.to_string().parse::<Algorithm>() {
+                    Ok(alg) => alg,
+                    Err(_) => continue,
+                },
+            };
+            self.verifying.push(Key::public_jwk(alg, jwk.clone()));
+        }
+        self
+    }
+
     /// The revocation store used for blacklisting, rotation and revocation.
     pub fn with_store(mut self, store: impl RevocationStore) -> Self {
         self.store = Some(Arc::new(store));

@@ -258,3 +258,37 @@ fn key_material_is_redacted_in_debug() {
     };
     assert!(!format!("{pair:?}").contains("r.r.r"));
 }
+
+#[test]
+fn a_published_jwk_set_configures_a_verifier_by_kid() {
+    let a = SimpleJwt::builder()
+        .with_signing_key(Key::private_pem(Algorithm::ES256, ES256).with_kid("a"))
+        .build()
+        .unwrap();
+    let b = SimpleJwt::builder()
+        .with_signing_key(Key::private_pem(Algorithm::EdDSA, ED).with_kid("b"))
+        .build()
+        .unwrap();
+    let mut set = a.jwks();
+    set.keys.extend(b.jwks().keys);
+    // An encryption key in the set is ignored.
+    let mut enc = set.keys[0].clone();
+    enc.common.key_id = Some("enc".into());
+    enc.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Encryption);
+    set.keys.push(enc);
+    let verifier = SimpleJwt::builder()
+        .with_jwk_set(&set, Algorithm::ES256)
+        .build()
+        .unwrap();
+    assert!(
+        verifier
+            .validate_access(&a.for_user(1).access().unwrap())
+            .is_ok()
+    );
+    assert!(
+        verifier
+            .validate_access(&b.for_user(2).access().unwrap())
+            .is_ok()
+    );
+    assert_eq!(verifier.jwks().keys.len(), 2);
+}
