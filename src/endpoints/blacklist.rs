@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{AuthRejection, Credentials, credentials};
 use crate::endpoints::error::ApiError;
-use crate::endpoints::refresh::reject_revoked;
+use crate::endpoints::refresh::{OnRevoked, reject_revoked};
 use crate::endpoints::request::fields;
 use crate::endpoints::{Shared, token_response};
 use crate::settings::SimpleJwt;
@@ -22,7 +22,7 @@ pub(crate) async fn blacklist(
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
-    reject_revoked(jwt, &token).await?;
+    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
     let store = jwt.store().ok_or(ApiError::Unavailable)?;
     match store
         .blacklist(token.jti(), SimpleJwt::blacklist_until(&token))

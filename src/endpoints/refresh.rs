@@ -13,17 +13,30 @@ use crate::endpoints::{Shared, token_response};
 use crate::settings::SimpleJwt;
 use crate::token::{TokenError, TokenType, VerifiedToken};
 
+/// What presenting a revoked refresh token means at this endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnRevoked {
+    /// Refresh and logout: a rotated token coming back is reuse, and with
+    /// reuse detection on its whole family is revoked (RFC 9700 4.14.2).
+    DetectReuse,
+    /// Verify only reports; checking an old token is not using it.
+    Report,
+}
+
 /// Refuses a token that is blacklisted, belongs to a revoked family or
-/// predates its user's "log out everywhere". A blacklisted refresh token
-/// coming back is reuse: with reuse detection on, its family is revoked.
-pub(crate) async fn reject_revoked(jwt: &SimpleJwt, token: &VerifiedToken) -> Result<(), ApiError> {
+/// predates its user's "log out everywhere".
+pub(crate) async fn reject_revoked(
+    jwt: &SimpleJwt,
+    token: &VerifiedToken,
+    on_revoked: OnRevoked,
+) -> Result<(), ApiError> {
     if jwt.store().is_none() {
         return Ok(());
     }
     match jwt.is_revoked(token).await {
         Ok(false) => Ok(()),
         Ok(true) => {
-            if token.token_type() == TokenType::Refresh {
+            if token.token_type() == TokenType::Refresh && on_revoked == OnRevoked::DetectReuse {
                 revoke_family_on_reuse(jwt, token).await?;
             }
             Err(TokenError::Blacklisted.into())
@@ -85,7 +98,7 @@ pub(crate) async fn refresh(
     let settings = jwt.settings();
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
-    reject_revoked(jwt, &token).await?;
+    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
     check_session_age(jwt, &token)?;
     recheck_user(shared, &token).await?;
 
@@ -146,7 +159,7 @@ pub(crate) async fn refresh_sliding(
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["token"])?;
     let token = jwt.validate(&raw, TokenType::Sliding)?;
-    reject_revoked(jwt, &token).await?;
+    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
     let refresh_exp = token.refresh_exp().ok_or(TokenError::NoRefreshExp)?;
     if refresh_exp <= jwt.now() {
         return Err(TokenError::RefreshExpired.into());

@@ -5,7 +5,7 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::ApiError;
-use crate::endpoints::refresh::reject_revoked;
+use crate::endpoints::refresh::{OnRevoked, reject_revoked};
 use crate::endpoints::request::fields;
 use crate::endpoints::{Shared, token_response};
 
@@ -15,6 +15,6 @@ pub(crate) async fn verify(
 ) -> Result<Response<Bytes>, ApiError> {
     let [raw] = fields(&data, ["token"])?;
     let token = shared.jwt.validate_untyped(&raw)?;
-    reject_revoked(&shared.jwt, &token).await?;
+    reject_revoked(&shared.jwt, &token, OnRevoked::Report).await?;
     Ok(token_response(StatusCode::OK, &json!({})))
 }

@@ -487,6 +487,30 @@ pub async fn rotation_consumes_the_old_token_and_reuse_revokes_the_family(store:
     );
 }
 
+pub async fn verifying_a_rotated_token_reports_without_revoking_the_family(store: SharedStore) {
+    let app = rotating(store);
+    let (_, r1) = app.login().await;
+    let (_, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    let r2 = body["refresh"].as_str().unwrap().to_owned();
+    let (status, _, body) = app.post("/api/token/verify/", json!({"token": r1})).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        )
+    );
+    assert_eq!(
+        app.post("/api/token/refresh/", json!({"refresh": r2}))
+            .await
+            .0,
+        StatusCode::OK,
+        "verify is not reuse"
+    );
+}
+
 pub async fn rotation_without_reuse_detection_keeps_the_family(store: SharedStore) {
     let (b, clock) = base(store);
     let app = app_with(
@@ -897,6 +921,7 @@ macro_rules! endpoint_suite {
             refresh_without_rotation_returns_access_only,
             rotation_consumes_the_old_token_and_reuse_revokes_the_family,
             rotation_without_reuse_detection_keeps_the_family,
+            verifying_a_rotated_token_reports_without_revoking_the_family,
             concurrent_refreshes_of_one_token_give_exactly_one_200,
             verify_accepts_any_type_and_consults_the_blacklist,
             blacklist_twice_is_401_and_kills_refresh,
