@@ -334,19 +334,25 @@ async fn main() {
     println!("listening on {base}");
     println!(
         r#"
-Try it:
-  # log in (obtain a pair)
-  curl -s -X POST {base}/api/token/ -H 'content-type: application/json' \
-       -d '{{"username": "{DEMO_USER}", "password": "{DEMO_PASSWORD}"}}'
+Try it (copy and paste; the tokens land in shell variables):
+  # log in: obtain a pair
+  TOKENS=$(curl -s -X POST {base}/api/token/ -H 'content-type: application/json' \
+    -d '{{"username": "{DEMO_USER}", "password": "{DEMO_PASSWORD}"}}'); echo "$TOKENS"
+  ACCESS=$(echo "$TOKENS" | sed -E 's/.*"access":"([^"]+)".*/\1/')
+  REFRESH=$(echo "$TOKENS" | sed -E 's/.*"refresh":"([^"]+)".*/\1/')
   # call a protected route with the access token
   curl -s {base}/api/me/ -H "Authorization: Bearer $ACCESS"
   # greet anonymous and authenticated callers differently
-  curl -s {base}/api/hello/
-  # refresh (the refresh token rotates: use the new one next time)
-  curl -s -X POST {base}/api/token/refresh/ -H 'content-type: application/json' -d "{{\"refresh\": \"$REFRESH\"}}"
-  # log out (blacklist the refresh token)
+  curl -s {base}/api/hello/; curl -s {base}/api/hello/ -H "Authorization: Bearer $ACCESS"
+  # refresh: the refresh token rotates, keep the new one
+  TOKENS=$(curl -s -X POST {base}/api/token/refresh/ -H 'content-type: application/json' \
+    -d "{{\"refresh\": \"$REFRESH\"}}"); echo "$TOKENS"
+  REFRESH=$(echo "$TOKENS" | sed -E 's/.*"refresh":"([^"]+)".*/\1/')
+  # log out: blacklist the refresh token (a second time answers 401)
   curl -s -X POST {base}/api/token/blacklist/ -H 'content-type: application/json' -d "{{\"refresh\": \"$REFRESH\"}}"
-  # log out everywhere (every token of this user issued until now)
+  # log out everywhere: log in again, then revoke every token of the user issued until now
+  ACCESS=$(curl -s -X POST {base}/api/token/ -H 'content-type: application/json' \
+    -d '{{"username": "{DEMO_USER}", "password": "{DEMO_PASSWORD}"}}' | sed -E 's/.*"access":"([^"]+)".*/\1/')
   curl -s -X POST {base}/api/token/logout_all/ -H "Authorization: Bearer $ACCESS"
 "#
     );

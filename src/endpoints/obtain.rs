@@ -40,18 +40,19 @@ pub(crate) async fn obtain(
     if let Some(fp) = &user.password_fingerprint {
         builder = builder.with_password_fingerprint(fp.clone());
     }
-    let body = match issue {
-        Issue::Pair => {
-            let pair = builder.pair().await.map_err(mint_error)?;
-            json!({ "refresh": pair.refresh, "access": pair.access })
-        }
-        Issue::Sliding => json!({ "token": builder.sliding().await.map_err(mint_error)? }),
+    let response = match issue {
+        // `TokenPair` serialises as Simple JWT orders it: refresh, then access.
+        Issue::Pair => token_response(StatusCode::OK, &builder.pair().await.map_err(mint_error)?),
+        Issue::Sliding => token_response(
+            StatusCode::OK,
+            &json!({ "token": builder.sliding().await.map_err(mint_error)? }),
+        ),
     };
     if settings.update_last_login {
         checker.update_last_login(&user).await;
     }
     checker.on_login_success(&user).await;
-    Ok(token_response(StatusCode::OK, &body))
+    Ok(response)
 }
 
 pub(crate) fn mint_error(e: MintError) -> ApiError {
