@@ -7,6 +7,46 @@
 //!   without a password (OTP, magic links).
 //! - [`store`]: revocation stores (memory by default; SQL and Redis behind features).
 //!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use axum::{Router, body::Body, routing::get};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//! use tower_simplejwt::{Claims, MemoryStore, SimpleJwt, endpoints::TokenEndpoints};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Me { user_id: String }
+//!
+//! let jwt = SimpleJwt::builder()
+//!     .with_secret("a secret of at least thirty-two bytes!")
+//!     .with_store(MemoryStore::new())
+//!     .build()
+//!     .unwrap();
+//! let app = Router::new()
+//!     .route("/api/me/", get(|Claims(me): Claims<Me>| async move { me.user_id }))
+//!     .merge(TokenEndpoints::new(jwt.clone()).router())
+//!     .layer(jwt.layer());
+//!
+//! // A pair minted from app code (after an OTP check, say).
+//! let pair = jwt.for_user(42).pair().await.unwrap();
+//! let me = Request::get("/api/me/")
+//!     .header("authorization", format!("Bearer {}", pair.access))
+//!     .body(Body::empty())
+//!     .unwrap();
+//! assert_eq!(app.clone().oneshot(me).await.unwrap().status(), StatusCode::OK);
+//!
+//! // Logout, then the refresh token is dead.
+//! let logout = |t: &str| {
+//!     Request::post("/api/token/blacklist/")
+//!         .header("content-type", "application/json")
+//!         .body(Body::from(format!(r#"{{"refresh": "{t}"}}"#)))
+//!         .unwrap()
+//! };
+//! assert_eq!(app.clone().oneshot(logout(&pair.refresh)).await.unwrap().status(), StatusCode::OK);
+//! assert_eq!(app.oneshot(logout(&pair.refresh)).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+//! # });
+//! ```
+//!
 //! Tokens, claims, error bodies and status codes are those of
 //! djangorestframework-simplejwt, so frontends and tokens interoperate;
 //! validation is stricter (leeway 0, `exp == now` is expired, future `nbf`
