@@ -1,15 +1,14 @@
-//! `POST /api/token/blacklist/` (logout) and the authenticated "log out
-//! everywhere" endpoint.
+//! `POST /api/token/blacklist/`: logout.
 
 use bytes::Bytes;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{AuthRejection, Credentials, credentials};
+use crate::auth::{Credentials, credentials};
 use crate::endpoints::error::ApiError;
-use crate::endpoints::refresh::{OnRevoked, reject_revoked};
 use crate::endpoints::request::fields;
+use crate::endpoints::revoked::{OnRevoked, reject_revoked};
 use crate::endpoints::{Shared, token_response};
 use crate::settings::SimpleJwt;
 use crate::token::{TokenError, TokenType};
@@ -53,35 +52,5 @@ pub(crate) async fn blacklist(
             }
         }
     }
-    Ok(token_response(StatusCode::OK, &json!({})))
-}
-
-pub(crate) async fn logout_all(
-    shared: &Shared,
-    parts: &Parts,
-) -> Result<Response<Bytes>, ApiError> {
-    let jwt = &shared.jwt;
-    let token = match credentials(&jwt.inner, &parts.headers) {
-        Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
-        Credentials::Bad(r) => return Err(ApiError::Auth(r)),
-        Credentials::Token(raw) => jwt
-            .validate_access_bytes(raw)
-            .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
-    };
-    let user_id = token
-        .user_id()
-        .ok_or(ApiError::Auth(AuthRejection::NoUserId))?;
-    match jwt.is_revoked(&token).await {
-        Ok(false) => {}
-        Ok(true) => {
-            return Err(ApiError::Auth(AuthRejection::InvalidToken(
-                TokenError::Blacklisted,
-            )));
-        }
-        Err(_) => return Err(ApiError::Unavailable),
-    }
-    jwt.logout_everywhere(user_id)
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
     Ok(token_response(StatusCode::OK, &json!({})))
 }

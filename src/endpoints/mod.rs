@@ -38,9 +38,12 @@
 mod blacklist;
 mod credentials;
 mod error;
+mod jwks;
+mod logout_all;
 mod obtain;
 mod refresh;
 mod request;
+mod revoked;
 #[cfg(feature = "axum")]
 mod router;
 mod verify;
@@ -53,8 +56,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
+use http::header::{ALLOW, HeaderValue};
+use http::{Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
 use serde::Serialize;
@@ -260,7 +263,7 @@ where
 {
     let (parts, body) = req.into_parts();
     if kind == Kind::Jwks {
-        return jwks(shared, &parts.method);
+        return jwks::jwks(shared, &parts.method);
     }
     if let MethodOutcome::Options = check_method(&parts.method)? {
         let mut res = json(
@@ -284,23 +287,8 @@ where
         Kind::RefreshSliding => refresh::refresh_sliding(shared, data).await,
         Kind::Verify => verify::verify(shared, data).await,
         Kind::Blacklist => blacklist::blacklist(shared, &parts, data).await,
-        Kind::LogoutAll => blacklist::logout_all(shared, &parts).await,
-        Kind::Jwks => jwks(shared, &parts.method),
-    }
-}
-
-/// `GET /.well-known/jwks.json`.
-fn jwks(shared: &Shared, method: &Method) -> Result<Response<Bytes>, ApiError> {
-    match *method {
-        Method::GET | Method::HEAD => {
-            let mut res = json(StatusCode::OK, &shared.jwt.jwks());
-            res.headers_mut().insert(
-                CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            );
-            Ok(res)
-        }
-        ref m => Err(ApiError::MethodNotAllowed(m.clone())),
+        Kind::LogoutAll => logout_all::logout_all(shared, &parts).await,
+        Kind::Jwks => jwks::jwks(shared, &parts.method),
     }
 }
 

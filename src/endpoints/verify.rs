@@ -5,8 +5,8 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::ApiError;
-use crate::endpoints::refresh::{OnRevoked, reject_revoked};
 use crate::endpoints::request::fields;
+use crate::endpoints::revoked::{OnRevoked, reject_revoked};
 use crate::endpoints::{Shared, token_response};
 
 pub(crate) async fn verify(
