@@ -78,6 +78,44 @@ fn layer_cost(c: &mut Criterion) {
     g.finish();
 }
 
+/// The same through axum: a `Router` with one route, with and without the
+/// layer (axum adds its own per-layer boxing on top of the layer's work).
+fn axum_router(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let jwt = SimpleJwt::builder().with_secret(SECRET).build().unwrap();
+    let token = jwt.for_user(42).access().unwrap();
+    let handler = || async { axum::Json(serde_json::json!({ "status": "ok" })) };
+    let bare = axum::Router::new().route("/api/hello/", axum::routing::get(handler));
+    let layered = axum::Router::new()
+        .route("/api/hello/", axum::routing::get(handler))
+        .layer(jwt.layer());
+    let request = || {
+        Request::builder()
+            .uri("/api/hello/")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let mut g = c.benchmark_group("axum_router_per_request");
+    g.bench_function("without_layer", |b| {
+        b.to_async(&rt).iter(|| {
+            let app = bare.clone();
+            let req = request();
+            async move { black_box(app.oneshot(req).await.unwrap()) }
+        })
+    });
+    g.bench_function("with_layer_hs256", |b| {
+        b.to_async(&rt).iter(|| {
+            let app = layered.clone();
+            let req = request();
+            async move { black_box(app.oneshot(req).await.unwrap()) }
+        })
+    });
+    g.finish();
+}
+
 fn store_lookup(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -163,5 +201,11 @@ fn refresh_rotation(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, layer_cost, store_lookup, refresh_rotation);
+criterion_group!(
+    benches,
+    layer_cost,
+    axum_router,
+    store_lookup,
+    refresh_rotation
+);
 criterion_main!(benches);
