@@ -54,6 +54,8 @@ where
             },
         };
         let mut needs_store = inner.settings.check_access_revocation && inner.store.is_some();
+        // An in-process store answers at once: the request stays on the
+        // synchronous path. A remote one is asked on the slow path below.
         if let (true, Some(t)) = (needs_store, &token) {
             match jwt.check_revocation_now(t) {
                 Some(Ok(())) => needs_store = false,
