@@ -151,97 +151,58 @@ fn context(parts: &Parts) -> Result<&AuthContext, ClaimsRejection> {
         .ok_or(ClaimsRejection::MissingLayer)
 }
 
-fn decode<T: DeserializeOwned>(
-    ctx: &AuthContext,
-    token: &VerifiedToken,
-) -> Result<T, ClaimsRejection> {
-    token.claims().map_err(|e| ClaimsRejection::InvalidClaims {
-        reason: e.to_string(),
-        challenge: ctx.challenge.clone(),
-    })
+/// The three extractors, once: `Ok(None)` for an anonymous request. The
+/// required forms turn `None` into "credentials were not provided".
+trait Extract: Sized {
+    fn extract(
+        parts: &Parts,
+        ctx: &AuthContext,
+        token: &VerifiedToken,
+    ) -> Result<Self, ClaimsRejection>;
 }
 
-impl<T, S> FromRequestParts<S> for Claims<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
+fn optional<E: Extract>(parts: &Parts) -> Result<Option<E>, ClaimsRejection> {
+    let ctx = context(parts)?;
+    ctx.token
+        .as_ref()
+        .map(|token| E::extract(parts, ctx, token))
+        .transpose()
+}
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = context(parts)?;
-        match &ctx.token {
-            Some(token) => decode(ctx, token).map(Claims),
-            None => Err(ClaimsRejection::MissingCredentials {
-                challenge: ctx.challenge.clone(),
-            }),
-        }
+fn required<E: Extract>(parts: &Parts) -> Result<E, ClaimsRejection> {
+    let ctx = context(parts)?;
+    match &ctx.token {
+        Some(token) => E::extract(parts, ctx, token),
+        None => Err(ClaimsRejection::MissingCredentials {
+            challenge: ctx.challenge.clone(),
+        }),
     }
 }
 
-impl<T, S> OptionalFromRequestParts<S> for Claims<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        let ctx = context(parts)?;
-        match &ctx.token {
-            Some(token) => decode(ctx, token).map(|c| Some(Claims(c))),
-            None => Ok(None),
-        }
-    }
-}
-
-impl<S> FromRequestParts<S> for VerifiedToken
-where
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = context(parts)?;
-        ctx.token
-            .clone()
-            .ok_or_else(|| ClaimsRejection::MissingCredentials {
+impl<T: DeserializeOwned> Extract for Claims<T> {
+    fn extract(
+        _: &Parts,
+        ctx: &AuthContext,
+        token: &VerifiedToken,
+    ) -> Result<Self, ClaimsRejection> {
+        token
+            .claims()
+            .map(Claims)
+            .map_err(|e| ClaimsRejection::InvalidClaims {
+                reason: e.to_string(),
                 challenge: ctx.challenge.clone(),
             })
     }
 }
 
-impl<S> OptionalFromRequestParts<S> for VerifiedToken
-where
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(context(parts)?.token.clone())
+impl Extract for VerifiedToken {
+    fn extract(_: &Parts, _: &AuthContext, token: &VerifiedToken) -> Result<Self, ClaimsRejection> {
+        Ok(token.clone())
     }
 }
 
-impl<U, S> FromRequestParts<S> for CurrentUser<U>
-where
-    U: Clone + Send + Sync + 'static,
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = context(parts)?;
-        if ctx.token.is_none() {
-            return Err(ClaimsRejection::MissingCredentials {
-                challenge: ctx.challenge.clone(),
-            });
-        }
+impl<U: Clone + Send + Sync + 'static> Extract for CurrentUser<U> {
+    fn extract(parts: &Parts, _: &AuthContext, _: &VerifiedToken) -> Result<Self, ClaimsRejection> {
         parts
             .extensions
             .get::<CurrentUser<U>>()
@@ -250,26 +211,35 @@ where
     }
 }
 
-impl<U, S> OptionalFromRequestParts<S> for CurrentUser<U>
-where
-    U: Clone + Send + Sync + 'static,
-    S: Send + Sync,
-{
-    type Rejection = ClaimsRejection;
+/// `FromRequestParts` and `OptionalFromRequestParts` for each extractor.
+macro_rules! extractor {
+    (impl<$($g:ident),*> $ty:ty where $($bounds:tt)*) => {
+        impl<$($g,)* S> FromRequestParts<S> for $ty
+        where
+            S: Send + Sync,
+            $($bounds)*
+        {
+            type Rejection = ClaimsRejection;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        let ctx = context(parts)?;
-        if ctx.token.is_none() {
-            return Ok(None);
+            async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+                required(parts)
+            }
         }
-        parts
-            .extensions
-            .get::<CurrentUser<U>>()
-            .cloned()
-            .map(Some)
-            .ok_or(ClaimsRejection::MissingUserResolver)
-    }
+
+        impl<$($g,)* S> OptionalFromRequestParts<S> for $ty
+        where
+            S: Send + Sync,
+            $($bounds)*
+        {
+            type Rejection = ClaimsRejection;
+
+            async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+                optional(parts)
+            }
+        }
+    };
 }
+
+extractor!(impl<T> Claims<T> where T: DeserializeOwned + Send,);
+extractor!(impl<> VerifiedToken where);
+extractor!(impl<U> CurrentUser<U> where U: Clone + Send + Sync + 'static,);

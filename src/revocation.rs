@@ -15,6 +15,15 @@ fn query(token: &VerifiedToken) -> RevocationQuery<'_> {
     }
 }
 
+/// A store's answer as the layer sees it: revoked is a 401, a failure a 503.
+fn verdict(answer: Result<bool, StoreError>) -> Result<(), AuthRejection> {
+    match answer {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(AuthRejection::InvalidToken(TokenError::Blacklisted)),
+        Err(_) => Err(AuthRejection::Unavailable),
+    }
+}
+
 impl SimpleJwt {
     fn require_store(&self) -> Result<&dyn crate::store::RevocationStore, StoreError> {
         self.inner.store.as_deref().ok_or_else(|| {
@@ -77,11 +86,7 @@ impl SimpleJwt {
         token: &VerifiedToken,
     ) -> Option<Result<(), AuthRejection>> {
         let revoked = self.inner.store.as_deref()?.is_revoked_now(query(token))?;
-        Some(if revoked {
-            Err(AuthRejection::InvalidToken(TokenError::Blacklisted))
-        } else {
-            Ok(())
-        })
+        Some(verdict(Ok(revoked)))
     }
 
     /// [`is_revoked`](Self::is_revoked) as the layer needs it: revoked is a
@@ -90,10 +95,6 @@ impl SimpleJwt {
         &self,
         token: &VerifiedToken,
     ) -> Result<(), AuthRejection> {
-        match self.is_revoked(token).await {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(AuthRejection::InvalidToken(TokenError::Blacklisted)),
-            Err(_) => Err(AuthRejection::Unavailable),
-        }
+        verdict(self.is_revoked(token).await)
     }
 }

@@ -196,8 +196,6 @@ pub(crate) struct Inner {
     pub(crate) keys: KeySet,
     pub(crate) store: Option<Arc<dyn RevocationStore>>,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Lower-cased `auth_header_types`, for case-insensitive matching.
-    pub(crate) header_types_lower: Vec<String>,
 }
 
 impl fmt::Debug for SimpleJwt {
@@ -654,18 +652,12 @@ impl SimpleJwtBuilder {
         if settings.max_token_length < 64 {
             return invalid("max_token_length below 64 bytes rejects every token".into());
         }
-        let header_types_lower = settings
-            .auth_header_types
-            .iter()
-            .map(|t| t.to_ascii_lowercase())
-            .collect();
         Ok(SimpleJwt {
             inner: Arc::new(Inner {
                 settings,
                 keys,
                 store: self.store,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-                header_types_lower,
             }),
         })
     }

@@ -48,11 +48,9 @@ where
     }
 
     pub(crate) fn reject(rejection: AuthRejection, jwt: &SimpleJwt) -> Self {
-        let mut response = rejection.to_response(jwt.settings());
-        response.extensions_mut().insert(rejection);
         Self {
             state: State::Reject {
-                response: Some(response),
+                response: Some(rejection.to_response(jwt.settings())),
             },
         }
     }
@@ -103,13 +101,9 @@ where
                                 future: service.call(req),
                             }
                         }
-                        Err(rejection) => {
-                            let mut response = rejection.to_response(jwt.settings());
-                            response.extensions_mut().insert(rejection);
-                            State::Reject {
-                                response: Some(response),
-                            }
-                        }
+                        Err(rejection) => State::Reject {
+                            response: Some(rejection.to_response(jwt.settings())),
+                        },
                     };
                     this.state.set(next);
                 }

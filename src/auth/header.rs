@@ -42,7 +42,8 @@ pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credenti
     }
     // RFC 9110 11.1: the scheme is case-insensitive.
     if !inner
-        .header_types_lower
+        .settings
+        .auth_header_types
         .iter()
         .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme))
     {

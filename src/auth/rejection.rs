@@ -51,8 +51,15 @@ impl AuthRejection {
         }
     }
 
-    /// The contract's response for this rejection.
+    /// The contract's response for this rejection, with the rejection itself
+    /// in its extensions (for logging and metrics layers).
     pub(crate) fn to_response(self, settings: &Settings) -> Response<Bytes> {
+        let mut response = self.build_response(settings);
+        response.extensions_mut().insert(self);
+        response
+    }
+
+    fn build_response(self, settings: &Settings) -> Response<Bytes> {
         let scheme = settings
             .auth_header_types
             .first()

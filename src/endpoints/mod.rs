@@ -77,6 +77,7 @@ use crate::settings::SimpleJwt;
 use crate::user::{SharedResolver, UserResolver};
 
 /// Everything the endpoints share.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) jwt: SimpleJwt,
     pub(crate) checker: Option<Arc<dyn DynChecker>>,
@@ -116,11 +117,7 @@ impl TokenEndpoints {
     }
 
     fn map(self, f: impl FnOnce(&mut Shared)) -> Self {
-        let mut shared = Shared {
-            jwt: self.shared.jwt.clone(),
-            checker: self.shared.checker.clone(),
-            resolver: self.shared.resolver.clone(),
-        };
+        let mut shared = Shared::clone(&self.shared);
         f(&mut shared);
         Self {
             shared: Arc::new(shared),

@@ -132,13 +132,7 @@ impl MemoryStore {
     fn revoked(&self, q: RevocationQuery<'_>) -> bool {
         self.contains(Kind::Jti, q.jti)
             || q.family.is_some_and(|f| self.contains(Kind::Family, f))
-            || match (q.user_id, q.issued_at) {
-                (Some(user), Some(iat)) => {
-                    self.user_instant(user).is_some_and(|before| iat <= before)
-                }
-                (Some(user), None) => self.user_instant(user).is_some(),
-                _ => false,
-            }
+            || q.is_covered_by(q.user_id.and_then(|u| self.user_instant(u)))
     }
 
     fn user_instant(&self, user_id: &str) -> Option<u64> {

@@ -65,6 +65,18 @@ pub struct RevocationQuery<'a> {
     pub issued_at: Option<u64>,
 }
 
+impl RevocationQuery<'_> {
+    /// Whether a "revoked at or before" instant of this token's user covers
+    /// it: issued at or before the instant, or of unknown age. The one rule
+    /// every store applies to "log out everywhere".
+    pub fn is_covered_by(&self, revoked_before: Option<u64>) -> bool {
+        match (self.user_id, revoked_before) {
+            (Some(_), Some(before)) => self.issued_at.is_none_or(|iat| iat <= before),
+            _ => false,
+        }
+    }
+}
+
 /// A revocation store. See the [module docs](self) for the contract.
 pub trait RevocationStore: Send + Sync + 'static {
     /// A short name for logs and `Debug` ("memory", "postgres", ...).

@@ -229,11 +229,7 @@ where
         let mut conn = self.conn.clone();
         let (bl, fam, user): (i64, i64, Option<u64>) =
             self.timed(pipe.query_async(&mut conn)).await?;
-        let user_revoked = match (q.user_id, user) {
-            (Some(_), Some(before)) => q.issued_at.is_none_or(|iat| iat <= before),
-            _ => false,
-        };
-        Ok(bl > 0 || (q.family.is_some() && fam > 0) || user_revoked)
+        Ok(bl > 0 || (q.family.is_some() && fam > 0) || q.is_covered_by(user))
     }
 
     async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
