@@ -121,3 +121,46 @@ async fn endpoints_mount_under_plain_hyper_services() {
     let res = endpoints.verify().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn without_a_store_no_blacklist_route_is_mounted() {
+    use tower::ServiceExt;
+    let jwt = tower_simplejwt::SimpleJwt::builder()
+        .with_secret(suite::SECRET)
+        .build()
+        .unwrap();
+    let pair = jwt.for_user("1").pair().await.unwrap();
+    let router: axum::Router =
+        tower_simplejwt::endpoints::TokenEndpoints::new(jwt.clone()).router();
+    for path in ["/api/token/blacklist/", "/api/token/logout_all/"] {
+        let req = Request::post(path)
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", pair.access))
+            .body(Body::from(json!({"refresh": pair.refresh}).to_string()))
+            .unwrap();
+        assert_eq!(
+            router.clone().oneshot(req).await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // Refresh still works without a store.
+    let req = Request::post("/api/token/refresh/")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"refresh": pair.refresh}).to_string()))
+        .unwrap();
+    assert_eq!(router.oneshot(req).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logout_all_ignores_the_body() {
+    let app = suite::rotating(Arc::new(MemoryStore::new()));
+    let (access, _) = app.login().await;
+    let req = Request::post("/api/token/logout_all/")
+        .header("authorization", format!("Bearer {access}"))
+        .header("content-type", "text/plain")
+        .body(Body::from("anything"))
+        .unwrap();
+    let (status, _, body) = app.send(req).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+}

@@ -71,7 +71,7 @@ pub use router::TokenPaths;
 use crate::endpoints::credentials::DynChecker;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::Issue;
-use crate::endpoints::request::{MethodOutcome, check_method, read_data};
+use crate::endpoints::request::{check_method, read_data};
 use crate::response::{json, no_store};
 use crate::settings::SimpleJwt;
 use crate::user::{SharedResolver, UserResolver};
@@ -143,30 +143,32 @@ impl TokenEndpoints {
 
     /// `POST /api/token/`: `{"<username_field>", "password"}` -> `{"refresh", "access"}`.
     pub fn obtain_pair(&self) -> TokenEndpoint {
-        self.endpoint(Kind::ObtainPair)
+        self.endpoint(Kind::Post(Post::ObtainPair))
     }
     /// `POST /api/token/refresh/`: `{"refresh"}` -> `{"access"}` (+ `"refresh"` with rotation).
     pub fn refresh(&self) -> TokenEndpoint {
-        self.endpoint(Kind::Refresh)
+        self.endpoint(Kind::Post(Post::Refresh))
     }
     /// `POST /api/token/verify/`: `{"token"}` -> `{}`.
     pub fn verify(&self) -> TokenEndpoint {
-        self.endpoint(Kind::Verify)
+        self.endpoint(Kind::Post(Post::Verify))
     }
-    /// `POST /api/token/blacklist/`: `{"refresh"}` -> `{}` (logout).
+    /// `POST /api/token/blacklist/`: `{"refresh"}` -> `{}` (logout). Needs a
+    /// store: without one it answers 503 (and `router()` does not mount it).
     pub fn blacklist(&self) -> TokenEndpoint {
-        self.endpoint(Kind::Blacklist)
+        self.endpoint(Kind::Post(Post::Blacklist))
     }
     /// `POST /api/token/sliding/`: credentials -> `{"token"}`.
     pub fn obtain_sliding(&self) -> TokenEndpoint {
-        self.endpoint(Kind::ObtainSliding)
+        self.endpoint(Kind::Post(Post::ObtainSliding))
     }
     /// `POST /api/token/sliding/refresh/`: `{"token"}` -> `{"token"}`.
     pub fn refresh_sliding(&self) -> TokenEndpoint {
-        self.endpoint(Kind::RefreshSliding)
+        self.endpoint(Kind::Post(Post::RefreshSliding))
     }
     /// `POST /api/token/logout_all/` with a bearer access token: revokes
-    /// every token of the caller issued up to now.
+    /// every token of the caller issued up to now. Needs a store, like
+    /// [`blacklist`](Self::blacklist).
     pub fn logout_all(&self) -> TokenEndpoint {
         self.endpoint(Kind::LogoutAll)
     }
@@ -178,25 +180,33 @@ impl TokenEndpoints {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    /// `POST` with a JSON or form body.
+    Post(Post),
+    /// `POST` authenticated by its bearer token; the body is never read.
+    LogoutAll,
+    /// `GET` of the public keys.
+    Jwks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Post {
     ObtainPair,
     Refresh,
     Verify,
     Blacklist,
     ObtainSliding,
     RefreshSliding,
-    LogoutAll,
-    Jwks,
 }
 
 impl Kind {
     fn name(self) -> &'static str {
         match self {
-            Self::ObtainPair => "Token Obtain Pair",
-            Self::Refresh => "Token Refresh",
-            Self::Verify => "Token Verify",
-            Self::Blacklist => "Token Blacklist",
-            Self::ObtainSliding => "Token Obtain Sliding",
-            Self::RefreshSliding => "Token Refresh Sliding",
+            Self::Post(Post::ObtainPair) => "Token Obtain Pair",
+            Self::Post(Post::Refresh) => "Token Refresh",
+            Self::Post(Post::Verify) => "Token Verify",
+            Self::Post(Post::Blacklist) => "Token Blacklist",
+            Self::Post(Post::ObtainSliding) => "Token Obtain Sliding",
+            Self::Post(Post::RefreshSliding) => "Token Refresh Sliding",
             Self::LogoutAll => "Token Logout All",
             Self::Jwks => "JWK Set",
         }
@@ -259,34 +269,44 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
-    if kind == Kind::Jwks {
-        return jwks::jwks(shared, &parts.method);
+    let post = match kind {
+        Kind::Jwks => return jwks::jwks(shared, &parts.method),
+        Kind::LogoutAll | Kind::Post(_) if parts.method == http::Method::OPTIONS => {
+            return Ok(options(kind));
+        }
+        Kind::LogoutAll => {
+            check_method(&parts.method)?;
+            return logout_all::logout_all(shared, &parts).await;
+        }
+        Kind::Post(post) => {
+            check_method(&parts.method)?;
+            post
+        }
+    };
+    let data = read_data(&parts.headers, body, shared.jwt.settings().max_body_size).await?;
+    match post {
+        Post::ObtainPair => obtain::obtain(shared, data, Issue::Pair).await,
+        Post::ObtainSliding => obtain::obtain(shared, data, Issue::Sliding).await,
+        Post::Refresh => refresh::refresh(shared, data).await,
+        Post::RefreshSliding => refresh::refresh_sliding(shared, data).await,
+        Post::Verify => verify::verify(shared, data).await,
+        Post::Blacklist => blacklist::blacklist(shared, &parts, data).await,
     }
-    if let MethodOutcome::Options = check_method(&parts.method)? {
-        let mut res = json(
-            StatusCode::OK,
-            &json!({
-                "name": kind.name(),
-                "renders": ["application/json"],
-                "parses": ["application/json", "application/x-www-form-urlencoded"],
-            }),
-        );
-        res.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST, OPTIONS"));
-        return Ok(res);
-    }
-    let settings = shared.jwt.settings();
-    let data = read_data(&parts.headers, body, settings.max_body_size).await?;
-    match kind {
-        Kind::ObtainPair => obtain::obtain(shared, data, Issue::Pair).await,
-        Kind::ObtainSliding => obtain::obtain(shared, data, Issue::Sliding).await,
-        Kind::Refresh => refresh::refresh(shared, data).await,
-        Kind::RefreshSliding => refresh::refresh_sliding(shared, data).await,
-        Kind::Verify => verify::verify(shared, data).await,
-        Kind::Blacklist => blacklist::blacklist(shared, &parts, data).await,
-        Kind::LogoutAll => logout_all::logout_all(shared, &parts).await,
-        Kind::Jwks => jwks::jwks(shared, &parts.method),
-    }
+}
+
+/// DRF's answer to `OPTIONS`: the view's name and media types.
+fn options(kind: Kind) -> Response<Bytes> {
+    let mut res = json(
+        StatusCode::OK,
+        &json!({
+            "name": kind.name(),
+            "renders": ["application/json"],
+            "parses": ["application/json", "application/x-www-form-urlencoded"],
+        }),
+    );
+    res.headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    res
 }
 
 /// A successful token response: JSON with `Cache-Control: no-store`.

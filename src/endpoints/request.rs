@@ -125,16 +125,10 @@ pub(crate) fn fields<const N: usize>(
     }
 }
 
-/// What to do with a request method.
-pub(crate) enum MethodOutcome {
-    Handle,
-    Options,
-}
-
-pub(crate) fn check_method(method: &Method) -> Result<MethodOutcome, ApiError> {
+/// Only `POST` is served (`OPTIONS` is answered before this check).
+pub(crate) fn check_method(method: &Method) -> Result<(), ApiError> {
     match *method {
-        Method::POST => Ok(MethodOutcome::Handle),
-        Method::OPTIONS => Ok(MethodOutcome::Options),
+        Method::POST => Ok(()),
         ref other => Err(ApiError::MethodNotAllowed(other.clone())),
     }
 }

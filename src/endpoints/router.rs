@@ -67,17 +67,23 @@ impl TokenEndpoints {
         self.router_at(&TokenPaths::default())
     }
 
-    /// Every endpoint at the given paths.
+    /// Every endpoint at the given paths. Without a revocation store there
+    /// is nothing to blacklist into, so the blacklist and log-out-everywhere
+    /// routes are left out rather than mounted to fail on every request.
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router_at<S: Clone + Send + Sync + 'static>(&self, paths: &TokenPaths) -> Router<S> {
-        Router::new()
+        let router = Router::new()
             .route_service(&paths.obtain_pair, self.obtain_pair())
             .route_service(&paths.refresh, self.refresh())
             .route_service(&paths.verify, self.verify())
-            .route_service(&paths.blacklist, self.blacklist())
             .route_service(&paths.obtain_sliding, self.obtain_sliding())
             .route_service(&paths.refresh_sliding, self.refresh_sliding())
+            .route_service(&paths.jwks, self.jwks());
+        if self.shared.jwt.store().is_none() {
+            return router;
+        }
+        router
+            .route_service(&paths.blacklist, self.blacklist())
             .route_service(&paths.logout_all, self.logout_all())
-            .route_service(&paths.jwks, self.jwks())
     }
 }
