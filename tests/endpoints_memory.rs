@@ -31,8 +31,7 @@ fn down_app() -> suite::App {
 #[tokio::test]
 async fn store_down_gives_503_and_mints_nothing() {
     let app = down_app();
-    let unavailable =
-        json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"});
+    let unavailable = common::unavailable_body();
     let (status, _, body) = app
         .post(
             "/api/token/",

@@ -136,6 +136,26 @@ fn s(v: &Value, k: &str) -> String {
         .to_owned()
 }
 
+/// Logs in as the quickstart's demo user; returns the pair.
+async fn login_demo(base: &str) -> Value {
+    let (status, pair) = post(
+        &format!("{base}/api/token/"),
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    pair
+}
+
+/// Posts `{"refresh": token}` to a token route (`refresh`, `blacklist`).
+async fn with_refresh(base: &str, route: &str, refresh: &str) -> (StatusCode, Value) {
+    post(
+        &format!("{base}/api/token/{route}/"),
+        json!({"refresh": refresh}),
+    )
+    .await
+}
+
 const SECRET: (&str, &str) = ("JWT_SECRET", "examples-test-secret-of-at-least-32-bytes!");
 
 #[tokio::test]
@@ -160,12 +180,7 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
             .any(|l| l.contains("seeded demo user"))
     );
 
-    let (status, pair) = post(
-        &format!("{base}/api/token/"),
-        json!({"username": "demo", "password": "demo-password"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{pair}");
+    let pair = login_demo(&base).await;
     let (access, refresh) = (s(&pair, "access"), s(&pair, "refresh"));
     let (status, me) = get(&format!("{base}/api/me/"), Some(&access)).await;
     assert_eq!(
@@ -193,29 +208,15 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
         )
     );
 
-    let (status, rotated) = post(
-        &format!("{base}/api/token/refresh/"),
-        json!({"refresh": refresh}),
-    )
-    .await;
+    let (status, rotated) = with_refresh(&base, "refresh", &refresh).await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
     let refresh2 = s(&rotated, "refresh");
     assert_eq!(
-        post(
-            &format!("{base}/api/token/blacklist/"),
-            json!({"refresh": refresh2})
-        )
-        .await
-        .0,
+        with_refresh(&base, "blacklist", &refresh2).await.0,
         StatusCode::OK
     );
     assert_eq!(
-        post(
-            &format!("{base}/api/token/refresh/"),
-            json!({"refresh": refresh2})
-        )
-        .await
-        .0,
+        with_refresh(&base, "refresh", &refresh2).await.0,
         StatusCode::UNAUTHORIZED
     );
     // Logging out killed the whole login, access token included.
@@ -224,11 +225,7 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
         StatusCode::UNAUTHORIZED
     );
 
-    let (_, pair) = post(
-        &format!("{base}/api/token/"),
-        json!({"username": "demo", "password": "demo-password"}),
-    )
-    .await;
+    let pair = login_demo(&base).await;
     let access = s(&pair, "access");
     let (status, _) = call(
         Method::POST,
@@ -248,11 +245,7 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let app = spawn("quickstart", &args, &[SECRET], 1);
     let base = app.addrs[0].clone();
-    let (status, body) = post(
-        &format!("{base}/api/token/refresh/"),
-        json!({"refresh": refresh2}),
-    )
-    .await;
+    let (status, body) = with_refresh(&base, "refresh", &refresh2).await;
     assert_eq!(
         (status, body),
         (
@@ -264,12 +257,7 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
         get(&format!("{base}/api/me/"), Some(&access)).await.0,
         StatusCode::UNAUTHORIZED
     );
-    let (status, pair) = post(
-        &format!("{base}/api/token/"),
-        json!({"username": "demo", "password": "demo-password"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let pair = login_demo(&base).await;
     assert_eq!(
         get(&format!("{base}/api/me/"), Some(&s(&pair, "access")))
             .await
@@ -307,28 +295,15 @@ async fn quickstart_runs_on_redis_too() {
             .iter()
             .any(|l| l.contains("revocation store: redis"))
     );
-    let (status, pair) = post(
-        &format!("{base}/api/token/"),
-        json!({"username": "demo", "password": "demo-password"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let pair = login_demo(&base).await;
     assert_eq!(
-        post(
-            &format!("{base}/api/token/blacklist/"),
-            json!({"refresh": s(&pair, "refresh")})
-        )
-        .await
-        .0,
+        with_refresh(&base, "blacklist", &s(&pair, "refresh"))
+            .await
+            .0,
         StatusCode::OK
     );
     assert_eq!(
-        post(
-            &format!("{base}/api/token/refresh/"),
-            json!({"refresh": s(&pair, "refresh")})
-        )
-        .await
-        .0,
+        with_refresh(&base, "refresh", &s(&pair, "refresh")).await.0,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -353,11 +328,7 @@ async fn hyper_example_mounts_layer_and_endpoints_without_axum() {
             json!({"detail": "Authentication credentials were not provided."})
         )
     );
-    let (status, _) = post(
-        &format!("{base}/api/token/refresh/"),
-        json!({"refresh": s(&pair, "refresh")}),
-    )
-    .await;
+    let (status, _) = with_refresh(&base, "refresh", &s(&pair, "refresh")).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -427,28 +398,18 @@ async fn passwordless_example_mints_a_pair_from_an_otp() {
             json!({"email": "a@example.com", "login_method": ["otp"]})
         )
     );
-    let (status, rotated) = post(
-        &format!("{base}/api/token/refresh/"),
-        json!({"refresh": s(&pair, "refresh")}),
-    )
-    .await;
+    let (status, rotated) = with_refresh(&base, "refresh", &s(&pair, "refresh")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        post(
-            &format!("{base}/api/token/blacklist/"),
-            json!({"refresh": s(&rotated, "refresh")})
-        )
-        .await
-        .0,
+        with_refresh(&base, "blacklist", &s(&rotated, "refresh"))
+            .await
+            .0,
         StatusCode::OK
     );
     assert_eq!(
-        post(
-            &format!("{base}/api/token/refresh/"),
-            json!({"refresh": s(&rotated, "refresh")})
-        )
-        .await
-        .0,
+        with_refresh(&base, "refresh", &s(&rotated, "refresh"))
+            .await
+            .0,
         StatusCode::UNAUTHORIZED
     );
 }

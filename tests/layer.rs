@@ -342,10 +342,7 @@ async fn store_down_fails_closed_with_503() {
     let token = jwt.for_user(1).access().unwrap();
     let (status, headers, body, calls, rejection) = call(jwt.layer(), bearer(&token)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        body,
-        json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"})
-    );
+    assert_eq!(body, unavailable_body());
     assert!(
         !body.to_string().contains("connection refused"),
         "store details leaked"

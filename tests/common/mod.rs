@@ -94,6 +94,11 @@ pub fn minutes(m: u64) -> Duration {
     Duration::from_secs(m * 60)
 }
 
+/// The body of every 503: the store is down, nothing was accepted or issued.
+pub fn unavailable_body() -> Value {
+    json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"})
+}
+
 /// The protected-route body for a bad access token.
 pub fn not_valid(message: &str) -> Value {
     json!({

@@ -114,8 +114,7 @@ pub async fn outage_fails_closed_then_recovers(
     let (access, refresh) = app.login().await;
     proxy.set_up(false);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let unavailable =
-        json!({"detail": "Service temporarily unavailable.", "code": "service_unavailable"});
+    let unavailable = crate::common::unavailable_body();
     let (status, _, body) = app
         .post(
             "/api/token/",
