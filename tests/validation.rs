@@ -7,6 +7,15 @@ use common::*;
 use serde_json::json;
 use tower_simplejwt::{SimpleJwt, TokenError, TokenType};
 
+/// `claims` under the default header, signed with a secret that is not ours.
+fn signed_with_another_secret(claims: &serde_json::Value) -> String {
+    sign_raw(
+        &serde_json::to_vec(&default_header()).unwrap(),
+        &serde_json::to_vec(claims).unwrap(),
+        b"another-secret-that-is-32-bytes-long!!",
+    )
+}
+
 fn check(claims: serde_json::Value) -> Result<tower_simplejwt::VerifiedToken, TokenError> {
     let (jwt, _) = jwt();
     jwt.validate(&hs256(&default_header(), &claims), TokenType::Access)
@@ -191,11 +200,7 @@ fn token_length_is_capped_before_decoding() {
 #[test]
 fn wrong_secret_is_invalid() {
     let c = simplejwt_claims("access", NOW);
-    let token = sign_raw(
-        &serde_json::to_vec(&default_header()).unwrap(),
-        &serde_json::to_vec(&c).unwrap(),
-        b"another-secret-that-is-32-bytes-long!!",
-    );
+    let token = signed_with_another_secret(&c);
     let (jwt, _) = jwt();
     assert_eq!(
         jwt.validate(&token, TokenType::Access).unwrap_err(),
@@ -207,11 +212,7 @@ fn wrong_secret_is_invalid() {
 fn expired_and_badly_signed_reports_invalid_first() {
     let mut c = simplejwt_claims("access", NOW);
     c["exp"] = json!(NOW - 100);
-    let token = sign_raw(
-        &serde_json::to_vec(&default_header()).unwrap(),
-        &serde_json::to_vec(&c).unwrap(),
-        b"another-secret-that-is-32-bytes-long!!",
-    );
+    let token = signed_with_another_secret(&c);
     let (jwt, _) = jwt();
     assert_eq!(
         jwt.validate(&token, TokenType::Access).unwrap_err(),
