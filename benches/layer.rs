@@ -182,7 +182,10 @@ fn refresh_rotation(c: &mut Criterion) {
         .with_blacklist_after_rotation(true)
         .build()
         .unwrap();
-    let endpoints = TokenEndpoints::new(jwt.clone());
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .stateless()
+        .build()
+        .unwrap();
     let mut refresh = rt.block_on(jwt.for_user(42).pair()).unwrap().refresh;
     c.bench_function("refresh_with_rotation_memory_store", |b| {
         b.iter(|| {

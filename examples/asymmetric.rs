@@ -59,8 +59,11 @@ async fn main() {
         .with_store(MemoryStore::new())
         .build()
         .expect("valid issuer settings");
-    let issuer_app = TokenEndpoints::new(issuer.clone())
+    let issuer_app = TokenEndpoints::builder(issuer.clone())
         .with_credentials(Users)
+        .stateless()
+        .build()
+        .expect("valid endpoints")
         .router::<()>();
     let listener = tokio::net::TcpListener::bind(&issuer_addr)
         .await

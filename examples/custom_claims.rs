@@ -80,8 +80,11 @@ async fn main() {
         .route("/api/profile/", get(profile))
         .route("/api/admin/", get(admin_only))
         .merge(
-            TokenEndpoints::new(jwt.clone())
+            TokenEndpoints::builder(jwt.clone())
                 .with_credentials(Users)
+                .stateless()
+                .build()
+                .expect("valid endpoints")
                 .router(),
         )
         .layer(jwt.layer());

@@ -62,7 +62,13 @@ async fn main() {
         .with_blacklist_after_rotation(true)
         .build()
         .expect("valid settings");
-    let endpoints = TokenEndpoints::new(jwt.clone()).with_credentials(Users);
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .with_credentials(Users)
+        // Users here never change; an app with a users table passes its
+        // lookup with `.with_user_resolver(...)` instead.
+        .stateless()
+        .build()
+        .expect("valid endpoints");
     let protected = ServiceBuilder::new()
         .layer(jwt.layer().required())
         .service(service_fn(me));

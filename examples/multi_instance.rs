@@ -47,8 +47,11 @@ async fn instance(name: &'static str, addr: String, redis_url: String, prefix: S
             }),
         )
         .merge(
-            TokenEndpoints::new(jwt.clone())
+            TokenEndpoints::builder(jwt.clone())
                 .with_credentials(Users)
+                .stateless()
+                .build()
+                .expect("valid endpoints")
                 .router(),
         )
         .layer(jwt.layer());

@@ -131,13 +131,21 @@ async fn main() {
         codes: Arc::default(),
     };
     let app = Router::new()
+        .route("/api/me/", get(me))
+        // No credential checker: only refresh, verify, blacklist and friends.
+        .merge(
+            TokenEndpoints::builder(jwt.clone())
+                .stateless()
+                .build()
+                .expect("valid endpoints")
+                .router(),
+        )
+        .layer(jwt.layer())
+        // The OTP routes log users in: like the token routes, they sit
+        // outside the auth layer, so a stale access token never blocks them.
         .route("/otp/request", post(request_code))
         .route("/otp/verify", post(verify_code))
-        .route("/api/me/", get(me))
-        .with_state(state)
-        // No credential checker: only refresh, verify, blacklist and friends.
-        .merge(TokenEndpoints::new(jwt.clone()).router())
-        .layer(jwt.layer());
+        .with_state(state);
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
     println!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app).await.expect("server");

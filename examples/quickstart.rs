@@ -307,14 +307,23 @@ async fn main() {
         }
     });
 
-    let mut endpoints = TokenEndpoints::new(jwt.clone()).with_credentials(users.clone());
-    if opts.recheck_users {
+    let endpoints = TokenEndpoints::builder(jwt.clone()).with_credentials(users.clone());
+    let endpoints = if opts.recheck_users {
         // Deleted or deactivated users cannot refresh.
-        endpoints = endpoints.with_user_resolver(users.clone());
+        endpoints.with_user_resolver(users.clone())
+    } else {
+        endpoints.stateless()
     }
-    let authenticated = Router::new()
+    .build()
+    .expect("valid endpoints");
+    // `/api/me/` requires a token and loads the user; it has its own layer.
+    let protected = Router::new()
         .route("/api/me/", get(me))
-        .route_layer(jwt.layer().required().with_user_resolver(users))
+        .layer(jwt.layer().required().with_user_resolver(users));
+    // Everything else shares one optional layer. The token routes sit behind
+    // it too: the layer leaves them alone, so a client that sends its expired
+    // access token along can still refresh and log in.
+    let public = Router::new()
         .route("/api/hello/", get(hello))
         // The health check again, behind the auth layer (the load script
         // compares the two to measure the layer).
@@ -324,7 +333,8 @@ async fn main() {
     let app = Router::new()
         // Outside the auth layer: a load balancer's health check.
         .route("/health", get(health))
-        .merge(authenticated)
+        .merge(protected)
+        .merge(public)
         .layer(middleware::from_fn(log_requests));
 
     let listener = tokio::net::TcpListener::bind(opts.addr)

@@ -24,7 +24,7 @@
 //!     .unwrap();
 //! let app = Router::new()
 //!     .route("/api/me/", get(|Claims(me): Claims<Me>| async move { me.user_id }))
-//!     .merge(TokenEndpoints::new(jwt.clone()).router())
+//!     .merge(TokenEndpoints::builder(jwt.clone()).stateless().build().unwrap().router())
 //!     .layer(jwt.layer());
 //!
 //! // A pair minted from app code (after an OTP check, say).
@@ -34,6 +34,14 @@
 //!     .body(Body::empty())
 //!     .unwrap();
 //! assert_eq!(app.clone().oneshot(me).await.unwrap().status(), StatusCode::OK);
+//!
+//! // Refresh works even when the client sends its stale access token along.
+//! let refresh = Request::post("/api/token/refresh/")
+//!     .header("authorization", "Bearer an.expired.token")
+//!     .header("content-type", "application/json")
+//!     .body(Body::from(format!(r#"{{"refresh": "{}"}}"#, pair.refresh)))
+//!     .unwrap();
+//! assert_eq!(app.clone().oneshot(refresh).await.unwrap().status(), StatusCode::OK);
 //!
 //! // Logout, then the refresh token is dead.
 //! let logout = |t: &str| {
@@ -69,6 +77,7 @@ pub mod clock;
 pub mod endpoints;
 pub mod extract;
 mod keys;
+mod paths;
 mod response;
 mod revocation;
 mod settings;
@@ -80,6 +89,7 @@ pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
 pub use extract::{Claims, ClaimsRejection, CurrentUser};
 pub use jsonwebtoken::Algorithm;
 pub use keys::Key;
+pub use paths::TokenPaths;
 pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwt, SimpleJwtBuilder};
 pub use store::{MemoryStore, RevocationStore};
 pub use token::{MintError, TokenError, TokenPair, TokenType, VerifiedToken};

@@ -10,6 +10,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::clock::{Clock, SystemClock};
 use crate::keys::{Key, KeySet};
+use crate::paths::TokenPaths;
 use crate::store::RevocationStore;
 use crate::token::TokenType;
 
@@ -29,6 +30,8 @@ pub enum ConfigErrorKind {
     Key,
     /// A feature needs a revocation store and none was given.
     StoreRequired,
+    /// The endpoints must check users and have no user resolver.
+    UserResolverRequired,
     /// A value is out of range or contradicts another one.
     InvalidValue,
     /// An environment variable could not be read or parsed.
@@ -126,6 +129,9 @@ pub struct Settings {
     pub realm: String,
     /// Largest accepted request body on the token endpoints. Defaults to 16 KiB.
     pub max_body_size: usize,
+    /// Where the token routes are mounted; the auth layer leaves the public
+    /// ones alone. Defaults to Simple JWT's paths ([`TokenPaths::default`]).
+    pub token_paths: TokenPaths,
 }
 
 impl Default for Settings {
@@ -161,6 +167,7 @@ impl Default for Settings {
             username_field: "username".to_owned(),
             realm: "api".to_owned(),
             max_body_size: 16 * 1024,
+            token_paths: TokenPaths::default(),
         }
     }
 }
@@ -228,6 +235,12 @@ impl SimpleJwt {
     /// The current time of the configured clock, in Unix seconds.
     pub fn now(&self) -> u64 {
         self.inner.clock.now()
+    }
+
+    /// Whether this configuration has a signing key (verify-only
+    /// configurations have none and cannot mint).
+    pub(crate) fn can_sign(&self) -> bool {
+        self.inner.keys.signing.is_some()
     }
 
     /// The public JWK Set (`{"keys": [...]}`) of every asymmetric verifying
@@ -370,6 +383,14 @@ impl SimpleJwtBuilder {
     /// Absolute session lifetime (see [`Settings::max_session_lifetime`]).
     pub fn with_max_session_lifetime(mut self, lifetime: Duration) -> Self {
         self.settings.max_session_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Where the token routes live (defaults to Simple JWT's paths). The
+    /// router mounts them there and the auth layer leaves the public ones
+    /// alone, so both always agree.
+    pub fn with_token_paths(mut self, paths: TokenPaths) -> Self {
+        self.settings.token_paths = paths;
         self
     }
 
@@ -647,6 +668,17 @@ impl SimpleJwtBuilder {
             }
             if names[i + 1..].contains(a) {
                 return invalid(format!("claim name {a:?} is used for two purposes"));
+            }
+        }
+        let paths = settings.token_paths.all();
+        for (i, (name, path)) in paths.iter().enumerate() {
+            if !path.starts_with('/') {
+                return invalid(format!("token path {name} ({path:?}) must start with '/'"));
+            }
+            if let Some((other, _)) = paths[i + 1..].iter().find(|(_, p)| p == path) {
+                return invalid(format!(
+                    "token paths {name} and {other} are both {path:?}: each route needs its own path"
+                ));
             }
         }
         if settings.max_token_length < 64 {

@@ -111,7 +111,10 @@ async fn endpoints_mount_under_plain_hyper_services() {
     // Any body type: here `String`, with no axum involved.
     use tower::ServiceExt;
     let app = suite::plain(Arc::new(MemoryStore::new()));
-    let endpoints = tower_simplejwt::endpoints::TokenEndpoints::new(app.jwt.clone());
+    let endpoints = tower_simplejwt::endpoints::TokenEndpoints::builder(app.jwt.clone())
+        .stateless()
+        .build()
+        .unwrap();
     let pair = app.jwt.for_user("1").pair().await.unwrap();
     let req = Request::post("/")
         .header("content-type", "application/json")
@@ -129,8 +132,11 @@ async fn without_a_store_no_blacklist_route_is_mounted() {
         .build()
         .unwrap();
     let pair = jwt.for_user("1").pair().await.unwrap();
-    let router: axum::Router =
-        tower_simplejwt::endpoints::TokenEndpoints::new(jwt.clone()).router();
+    let router: axum::Router = tower_simplejwt::endpoints::TokenEndpoints::builder(jwt.clone())
+        .stateless()
+        .build()
+        .unwrap()
+        .router();
     for path in ["/api/token/blacklist/", "/api/token/logout_all/"] {
         let req = Request::post(path)
             .header("content-type", "application/json")

@@ -158,6 +158,49 @@ async fn with_refresh(base: &str, route: &str, refresh: &str) -> (StatusCode, Va
 
 const SECRET: (&str, &str) = ("JWT_SECRET", "examples-test-secret-of-at-least-32-bytes!");
 
+/// An access token of user 1, signed with the examples' secret, expired a
+/// minute ago: what a frontend's "refresh on 401" interceptor sends along.
+fn expired_access() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut claims = common::simplejwt_claims("access", now - 600);
+    claims["user_id"] = json!("1");
+    common::sign_raw(
+        &serde_json::to_vec(&common::default_header()).unwrap(),
+        &serde_json::to_vec(&claims).unwrap(),
+        SECRET.1.as_bytes(),
+    )
+}
+
+/// Logs in at `login_path` and refreshes, both with an expired access token
+/// in the header, as a frontend does: both must answer 200.
+async fn login_and_refresh_with_a_stale_header(base: &str, login_path: &str, login: Value) {
+    let stale = expired_access();
+    let (status, pair) = call(
+        Method::POST,
+        &format!("{base}{login_path}"),
+        Some(login),
+        Some(&stale),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "login with a stale header: {pair}");
+    let (status, body) = call(
+        Method::POST,
+        &format!("{base}/api/token/refresh/"),
+        Some(json!({"refresh": s(&pair, "refresh")})),
+        Some(&stale),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "refresh with a stale header: {body}"
+    );
+    assert!(body["access"].is_string());
+}
+
 #[tokio::test]
 async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -180,6 +223,12 @@ async fn quickstart_serves_the_full_flow_and_survives_a_restart() {
             .any(|l| l.contains("seeded demo user"))
     );
 
+    login_and_refresh_with_a_stale_header(
+        &base,
+        "/api/token/",
+        json!({"username": "demo", "password": "demo-password"}),
+    )
+    .await;
     let pair = login_demo(&base).await;
     let (access, refresh) = (s(&pair, "access"), s(&pair, "refresh"));
     let (status, me) = get(&format!("{base}/api/me/"), Some(&access)).await;
@@ -330,6 +379,12 @@ async fn hyper_example_mounts_layer_and_endpoints_without_axum() {
     );
     let (status, _) = with_refresh(&base, "refresh", &s(&pair, "refresh")).await;
     assert_eq!(status, StatusCode::OK);
+    login_and_refresh_with_a_stale_header(
+        &base,
+        "/api/token/",
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -390,6 +445,43 @@ async fn passwordless_example_mints_a_pair_from_an_otp() {
         StatusCode::UNAUTHORIZED,
         "codes are one-time"
     );
+    // The OTP login and refresh work with a stale access token in the header.
+    assert_eq!(
+        call(
+            Method::POST,
+            &format!("{base}/otp/request"),
+            Some(json!({"email": "b@example.com"})),
+            Some(&expired_access()),
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let code_b = {
+        let started = Instant::now();
+        loop {
+            let found = app
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|l| l.strip_prefix("OTP for b@example.com: ").map(str::to_owned));
+            if let Some(code) = found {
+                break code;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no code printed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    login_and_refresh_with_a_stale_header(
+        &base,
+        "/otp/verify",
+        json!({"email": "b@example.com", "code": code_b}),
+    )
+    .await;
     let (status, me) = get(&format!("{base}/api/me/"), Some(&s(&pair, "access"))).await;
     assert_eq!(
         (status, me),
@@ -432,6 +524,12 @@ async fn custom_claims_example_checks_roles() {
             )
         }
     };
+    login_and_refresh_with_a_stale_header(
+        &base,
+        "/api/token/",
+        json!({"username": "admin", "password": "admin-pass"}),
+    )
+    .await;
     let admin = login("admin", "admin-pass").await;
     let viewer = login("viewer", "viewer-pass").await;
     let (status, profile) = get(&format!("{base}/api/profile/"), Some(&admin)).await;
@@ -473,6 +571,14 @@ async fn multi_instance_example_shares_logout_through_redis() {
         2,
     );
     let (a, b) = (app.addrs[0].clone(), app.addrs[1].clone());
+    for base in [&a, &b] {
+        login_and_refresh_with_a_stale_header(
+            base,
+            "/api/token/",
+            json!({"username": "ada", "password": "lovelace"}),
+        )
+        .await;
+    }
     let (status, pair) = post(
         &format!("{a}/api/token/"),
         json!({"username": "ada", "password": "lovelace"}),
@@ -508,6 +614,13 @@ async fn multi_instance_example_shares_logout_through_redis() {
 async fn asymmetric_example_validates_with_the_public_jwks_only() {
     let app = spawn("asymmetric", &["127.0.0.1:0", "127.0.0.1:0"], &[], 2);
     let (issuer, resource) = (app.addrs[0].clone(), app.addrs[1].clone());
+    // The issuer signs with ES256: an HS256 token is as stale as it gets.
+    login_and_refresh_with_a_stale_header(
+        &issuer,
+        "/api/token/",
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
     let (status, jwks) = get(&format!("{issuer}/.well-known/jwks.json"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(jwks["keys"][0]["kid"], "demo-es256-2026-11");

@@ -62,7 +62,10 @@ async fn random_headers_and_bodies_get_4xx_never_5xx() {
         .with_access_revocation(true)
         .build()
         .unwrap();
-    let endpoints = TokenEndpoints::new(jwt.clone());
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .stateless()
+        .build()
+        .unwrap();
     let app = axum::Router::new()
         .route("/p", axum::routing::get(|| async { "ok" }))
         .merge(endpoints.router())

@@ -39,6 +39,17 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let jwt = &self.layer.jwt;
         let inner = &jwt.inner;
+        // The public token routes ignore credentials, as Simple JWT's token
+        // views do: a stale access token must not keep a client from
+        // refreshing or logging in.
+        if inner
+            .settings
+            .token_paths
+            .is_public(req.method(), req.uri().path())
+        {
+            insert_context(&self.layer, &mut req, None);
+            return ResponseFuture::inner(self.inner.call(req));
+        }
         let token = match credentials(inner, req.headers()) {
             Credentials::Anonymous if self.layer.required => {
                 return self.reject(AuthRejection::MissingCredentials);

@@ -20,7 +20,7 @@
 //!     .build()
 //!     .unwrap();
 //! let pair = jwt.for_user(1).pair().await.unwrap();
-//! let endpoints = TokenEndpoints::new(jwt);
+//! let endpoints = TokenEndpoints::builder(jwt).stateless().build().unwrap();
 //!
 //! let logout = |token: &str| {
 //!     Request::post("/api/token/blacklist/")
@@ -64,29 +64,27 @@ use serde::Serialize;
 use serde_json::json;
 use tower_service::Service;
 
+pub use crate::paths::TokenPaths;
 pub use credentials::{CredentialChecker, LoginUser};
-#[cfg(feature = "axum")]
-pub use router::TokenPaths;
 
 use crate::endpoints::credentials::DynChecker;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::Issue;
 use crate::endpoints::request::{check_method, read_data};
 use crate::response::{json, no_store};
-use crate::settings::SimpleJwt;
+use crate::settings::{ConfigError, ConfigErrorKind, SimpleJwt};
 use crate::user::{SharedResolver, UserResolver};
 
 /// Everything the endpoints share.
-#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) jwt: SimpleJwt,
     pub(crate) checker: Option<Arc<dyn DynChecker>>,
     pub(crate) resolver: Option<SharedResolver>,
 }
 
-/// Builds the token endpoints for one configuration.
+/// The token endpoints of one configuration; build them with
+/// [`TokenEndpoints::builder`].
 #[derive(Clone)]
-#[must_use]
 pub struct TokenEndpoints {
     shared: Arc<Shared>,
 }
@@ -101,39 +99,108 @@ impl fmt::Debug for TokenEndpoints {
     }
 }
 
+/// Builder for [`TokenEndpoints`]; [`build`](Self::build) checks that the
+/// endpoints can keep every promise of the configuration.
+#[must_use]
+pub struct TokenEndpointsBuilder {
+    shared: Shared,
+    stateless: bool,
+}
+
+impl fmt::Debug for TokenEndpointsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenEndpointsBuilder")
+            .field("has_credentials", &self.shared.checker.is_some())
+            .field("rechecks_users", &self.shared.resolver.is_some())
+            .field("stateless", &self.stateless)
+            .finish_non_exhaustive()
+    }
+}
+
 impl TokenEndpoints {
-    /// Endpoints without a password check: refresh, verify, blacklist,
-    /// sliding refresh, log out everywhere and JWKS work; obtain answers 401
-    /// until [`with_credentials`](Self::with_credentials) is given
-    /// (passwordless apps mint with [`SimpleJwt::for_user`] instead).
-    pub fn new(jwt: SimpleJwt) -> Self {
-        Self {
-            shared: Arc::new(Shared {
+    /// Starts the endpoints of `jwt`. Refresh re-checks the user
+    /// (`check_user_is_active` is on by default), so give it a
+    /// [`with_user_resolver`](TokenEndpointsBuilder::with_user_resolver), or
+    /// say [`stateless`](TokenEndpointsBuilder::stateless).
+    pub fn builder(jwt: SimpleJwt) -> TokenEndpointsBuilder {
+        TokenEndpointsBuilder {
+            shared: Shared {
                 jwt,
                 checker: None,
                 resolver: None,
-            }),
+            },
+            stateless: false,
         }
     }
+}
 
-    fn map(self, f: impl FnOnce(&mut Shared)) -> Self {
-        let mut shared = Shared::clone(&self.shared);
-        f(&mut shared);
-        Self {
-            shared: Arc::new(shared),
+impl TokenEndpointsBuilder {
+    /// The app's credential check for the obtain endpoints. Without it,
+    /// obtain answers 401 (passwordless apps mint with
+    /// [`SimpleJwt::for_user`] instead).
+    pub fn with_credentials(mut self, checker: impl CredentialChecker) -> Self {
+        self.shared.checker = Some(Arc::new(checker));
+        self
+    }
+
+    /// Re-check the user on refresh (deleted, inactive, password changed),
+    /// as Simple JWT's refresh view does.
+    pub fn with_user_resolver(mut self, resolver: impl UserResolver) -> Self {
+        self.shared.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Refresh without looking users up: a deleted or deactivated user keeps
+    /// refreshing until the refresh token expires (revoke their tokens with
+    /// [`SimpleJwt::logout_everywhere`] instead). Without a resolver this must
+    /// be said explicitly, so that `check_user_is_active` never silently does
+    /// nothing.
+    pub fn stateless(mut self) -> Self {
+        self.stateless = true;
+        self
+    }
+
+    /// Checks the endpoints against the configuration.
+    pub fn build(self) -> Result<TokenEndpoints, ConfigError> {
+        let settings = self.shared.jwt.settings();
+        let missing = |what: &str| {
+            Err(ConfigError::new(
+                ConfigErrorKind::UserResolverRequired,
+                format!(
+                    "{what}: add `.with_user_resolver(...)` to `TokenEndpoints::builder`{}",
+                    if what.starts_with("check_revoke_token") {
+                        ""
+                    } else {
+                        ", or call `.stateless()` to refresh without looking users up"
+                    }
+                ),
+            ))
+        };
+        if self.shared.resolver.is_none() {
+            if settings.check_revoke_token {
+                return missing(
+                    "check_revoke_token is on, but refresh has no user to compare the password fingerprint with",
+                );
+            }
+            if settings.check_user_is_active && !self.stateless {
+                return missing(
+                    "check_user_is_active is on (the default), but refresh has no way to look the user up",
+                );
+            }
         }
+        if self.shared.checker.is_some() && !self.shared.jwt.can_sign() {
+            return Err(ConfigError::key(
+                "the obtain endpoints need a signing key, but this configuration only verifies: \
+                 add `with_secret` or `with_signing_key`, or drop `with_credentials`",
+            ));
+        }
+        Ok(TokenEndpoints {
+            shared: Arc::new(self.shared),
+        })
     }
+}
 
-    /// The app's credential check for the obtain endpoints.
-    pub fn with_credentials(self, checker: impl CredentialChecker) -> Self {
-        self.map(|s| s.checker = Some(Arc::new(checker)))
-    }
-
-    /// Re-check the user on refresh (deleted, inactive, password changed).
-    pub fn with_user_resolver(self, resolver: impl UserResolver) -> Self {
-        self.map(|s| s.resolver = Some(Arc::new(resolver)))
-    }
-
+impl TokenEndpoints {
     fn endpoint(&self, kind: Kind) -> TokenEndpoint {
         TokenEndpoint {
             shared: self.shared.clone(),

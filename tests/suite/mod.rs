@@ -104,9 +104,11 @@ pub fn base(store: SharedStore) -> (SimpleJwtBuilder, ManualClock) {
 pub fn app_with(b: SimpleJwtBuilder, clock: ManualClock) -> App {
     let jwt = b.build().unwrap();
     let users = Users::default();
-    let endpoints = TokenEndpoints::new(jwt.clone())
+    let endpoints = TokenEndpoints::builder(jwt.clone())
         .with_credentials(users.clone())
-        .with_user_resolver(Directory);
+        .with_user_resolver(Directory)
+        .build()
+        .unwrap();
     let router = Router::new()
         .route(
             "/api/me/",
