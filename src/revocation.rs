@@ -1,31 +1,58 @@
-//! Revocation from app code: blacklisting one token, "log out everywhere",
-//! and the checks the layer and endpoints run against the store.
+//! Revocation: blacklisting, families, "log out everywhere", and the one
+//! verdict on a validated token that the auth layer, the verify endpoint and
+//! the refresh endpoints all ask for, so that they never disagree.
 
-use crate::auth::AuthRejection;
 use crate::settings::SimpleJwt;
-use crate::store::{RevocationQuery, StoreError, StoreErrorKind};
-use crate::token::{TokenError, VerifiedToken};
+use crate::store::{
+    BlacklistEntry, Blacklisted, RevocationQuery, RevocationStore, StoreError, StoreErrorKind,
+};
+use crate::token::{TokenError, TokenType, VerifiedToken};
 
-fn query(token: &VerifiedToken) -> RevocationQuery<'_> {
-    RevocationQuery {
-        jti: &token.jti,
-        family: Some(token.family_or_jti()),
-        user_id: token.user_id.as_deref(),
-        issued_at: token.iat,
+/// What a validated token is about to be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// Authenticating a request (the layer; verify for access and sliding tokens).
+    Authenticate,
+    /// Exchanging it for new tokens (refresh; verify for refresh tokens).
+    Refresh,
+}
+
+impl Use {
+    /// The use verify judges a token for: what the layer would do with an
+    /// access or sliding token, what refresh would do with a refresh token.
+    pub(crate) fn of(token: &VerifiedToken) -> Self {
+        match token.token_type() {
+            TokenType::Refresh => Self::Refresh,
+            TokenType::Access | TokenType::Sliding => Self::Authenticate,
+        }
     }
 }
 
-/// A store's answer as the layer sees it: revoked is a 401, a failure a 503.
-fn verdict(answer: Result<bool, StoreError>) -> Result<(), AuthRejection> {
-    match answer {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(AuthRejection::InvalidToken(TokenError::Blacklisted)),
-        Err(_) => Err(AuthRejection::Unavailable),
+/// Why a validated token is refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The token may not be used: revoked, session over, no user id.
+    Token(TokenError),
+    /// The store could not answer: nothing is accepted.
+    Unavailable,
+}
+
+impl From<TokenError> for Refusal {
+    fn from(e: TokenError) -> Self {
+        Self::Token(e)
+    }
+}
+
+fn answer(revoked: bool) -> Result<(), Refusal> {
+    if revoked {
+        Err(TokenError::Blacklisted.into())
+    } else {
+        Ok(())
     }
 }
 
 impl SimpleJwt {
-    fn require_store(&self) -> Result<&dyn crate::store::RevocationStore, StoreError> {
+    fn require_store(&self) -> Result<&dyn RevocationStore, StoreError> {
         self.inner.store.as_deref().ok_or_else(|| {
             StoreError::new(
                 StoreErrorKind::Unavailable,
@@ -50,51 +77,157 @@ impl SimpleJwt {
         .as_secs()
     }
 
-    /// When the blacklist entry of `token` may be dropped: its `exp`, or its
-    /// `refresh_exp` for a sliding token that can still be renewed.
-    pub(crate) fn blacklist_until(token: &VerifiedToken) -> u64 {
-        token.exp.max(token.refresh_exp.unwrap_or(0))
+    fn leeway(&self) -> u64 {
+        self.settings().leeway.as_secs()
     }
 
-    /// Blacklists one token. Returns `true` if this call blacklisted it and
-    /// `false` if it already was.
-    pub async fn blacklist(&self, token: &VerifiedToken) -> Result<bool, StoreError> {
+    /// The last instant any instance could still accept `token`: its `exp`
+    /// (its `refresh_exp` for a sliding token that can still be renewed),
+    /// plus the leeway. Its blacklist entry lives until then.
+    pub(crate) fn accepted_until(&self, token: &VerifiedToken) -> u64 {
+        token
+            .exp
+            .max(token.refresh_exp.unwrap_or(0))
+            .saturating_add(self.leeway())
+    }
+
+    /// Until when a revocation made now must be kept: every token it covers
+    /// was issued by now, so none outlives this.
+    fn revoked_until(&self, now: u64) -> u64 {
+        now.saturating_add(self.longest_lifetime())
+            .saturating_add(self.leeway())
+    }
+
+    /// The store key of `token`'s family, scoped to its user: a family claim
+    /// is only trusted within the user who holds the token, so one user's
+    /// token can never revoke another user's family.
+    pub(crate) fn family_key(token: &VerifiedToken) -> String {
+        let user = token.user_id.as_deref().unwrap_or("");
+        let family = token.family_or_jti();
+        let mut key = String::with_capacity(user.len() + family.len() + 8);
+        key.push_str(&user.len().to_string());
+        key.push(':');
+        key.push_str(user);
+        key.push(':');
+        key.push_str(family);
+        key
+    }
+
+    fn query<'a>(token: &'a VerifiedToken, family: &'a str) -> RevocationQuery<'a> {
+        RevocationQuery {
+            jti: &token.jti,
+            family: Some(family),
+            user_id: token.user_id.as_deref(),
+            issued_at: token.iat,
+        }
+    }
+
+    /// Whether the store must be asked about tokens of type `t`: refresh and
+    /// sliding tokens whenever a store is configured (they can be
+    /// blacklisted), access tokens when access revocation is on.
+    pub(crate) fn checks_store(&self, t: TokenType) -> bool {
+        self.inner.store.is_some()
+            && match t {
+                TokenType::Access => self.settings().check_access_revocation,
+                TokenType::Refresh | TokenType::Sliding => true,
+            }
+    }
+
+    /// The checks that need no store.
+    fn check_claims(&self, token: &VerifiedToken, purpose: Use) -> Result<(), TokenError> {
+        match purpose {
+            Use::Authenticate if token.user_id.is_none() => Err(TokenError::NoUserId),
+            Use::Authenticate => Ok(()),
+            Use::Refresh => match (self.settings().max_session_lifetime, token.auth_time) {
+                (Some(max), Some(start)) if start.saturating_add(max.as_secs()) <= self.now() => {
+                    Err(TokenError::Expired)
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// The verdict on a validated token, when it can be given without
+    /// waiting (no store needed, or an in-process store); `None` when the
+    /// store must be asked with [`verdict`](Self::verdict).
+    pub(crate) fn verdict_now(
+        &self,
+        token: &VerifiedToken,
+        purpose: Use,
+    ) -> Option<Result<(), Refusal>> {
+        if let Err(e) = self.check_claims(token, purpose) {
+            return Some(Err(e.into()));
+        }
+        if !self.checks_store(token.token_type) {
+            return Some(Ok(()));
+        }
+        let family = Self::family_key(token);
+        let store = self.inner.store.as_deref()?;
+        store
+            .is_revoked_now(Self::query(token, &family))
+            .map(answer)
+    }
+
+    /// The verdict on a validated token: the one function the auth layer,
+    /// verify and refresh all decide with.
+    pub(crate) async fn verdict(&self, token: &VerifiedToken, purpose: Use) -> Result<(), Refusal> {
+        if let Some(verdict) = self.verdict_now(token, purpose) {
+            return verdict;
+        }
+        match self.is_revoked(token).await {
+            Ok(revoked) => answer(revoked),
+            Err(_) => Err(Refusal::Unavailable),
+        }
+    }
+
+    /// Spends `token`'s `jti`: blacklists it, recording the instant when a
+    /// rotation spends it. Atomic; see [`RevocationStore::blacklist`].
+    pub(crate) async fn spend(
+        &self,
+        token: &VerifiedToken,
+        rotation: bool,
+    ) -> Result<Blacklisted, StoreError> {
         self.require_store()?
-            .blacklist(&token.jti, Self::blacklist_until(token))
+            .blacklist(BlacklistEntry {
+                jti: &token.jti,
+                expires_at: self.accepted_until(token),
+                now: self.now(),
+                rotation,
+            })
             .await
+    }
+
+    /// Revokes every token of `token`'s family (within its user).
+    pub(crate) async fn revoke_family(&self, token: &VerifiedToken) -> Result<(), StoreError> {
+        let now = self.now();
+        self.require_store()?
+            .revoke_family(&Self::family_key(token), self.revoked_until(now), now)
+            .await
+    }
+
+    /// Blacklists one token until no instance could still accept it.
+    /// Returns `true` if this call blacklisted it and `false` if it already was.
+    pub async fn blacklist(&self, token: &VerifiedToken) -> Result<bool, StoreError> {
+        self.spend(token, false).await.map(Blacklisted::inserted)
     }
 
     /// "Log out everywhere": revokes every token of `user_id` issued up to
     /// now (tokens minted in this same second included). The auth layer
-    /// (with access revocation on) and the refresh endpoints honour it.
+    /// (with access revocation on, and always for sliding tokens) and the
+    /// refresh endpoints honour it.
     pub async fn logout_everywhere(&self, user_id: &str) -> Result<(), StoreError> {
         let now = self.now();
         self.require_store()?
-            .revoke_user_before(user_id, now, now + self.longest_lifetime())
+            .revoke_user_before(user_id, now, self.revoked_until(now), now)
             .await
     }
 
     /// Whether `token` is revoked: blacklisted `jti`, revoked family, or
     /// issued before its user's "log out everywhere".
     pub async fn is_revoked(&self, token: &VerifiedToken) -> Result<bool, StoreError> {
-        self.require_store()?.is_revoked(query(token)).await
-    }
-
-    /// The layer's synchronous check, for stores that answer without waiting.
-    pub(crate) fn check_revocation_now(
-        &self,
-        token: &VerifiedToken,
-    ) -> Option<Result<(), AuthRejection>> {
-        let revoked = self.inner.store.as_deref()?.is_revoked_now(query(token))?;
-        Some(verdict(Ok(revoked)))
-    }
-
-    /// [`is_revoked`](Self::is_revoked) as the layer needs it: revoked is a
-    /// 401, a store failure a 503.
-    pub(crate) async fn check_revocation(
-        &self,
-        token: &VerifiedToken,
-    ) -> Result<(), AuthRejection> {
-        verdict(self.is_revoked(token).await)
+        let family = Self::family_key(token);
+        self.require_store()?
+            .is_revoked(Self::query(token, &family))
+            .await
     }
 }

@@ -14,6 +14,10 @@ use crate::paths::TokenPaths;
 use crate::store::RevocationStore;
 use crate::token::TokenType;
 
+/// The longest lifetime, leeway or window a configuration accepts: 100
+/// years, far from where `now + lifetime` could overflow.
+const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Why a configuration was refused by `build()`. The message says what to fix.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("invalid tower-simplejwt configuration: {message}")]
@@ -78,6 +82,12 @@ pub struct Settings {
     /// (RFC 9700 section 4.14.2). Defaults to on when rotation and
     /// blacklist-after-rotation are both on.
     pub reuse_detection: bool,
+    /// Reuse grace window: within this long after a rotation, presenting the
+    /// rotated refresh token again (two tabs refreshing at once, a retry
+    /// after a lost answer) returns the same successor instead of revoking
+    /// the family (RFC 9700 section 4.14.2 allows it). Applies with reuse
+    /// detection. Defaults to 5 seconds; zero turns it off.
+    pub reuse_grace: Duration,
     /// Absolute session lifetime: refreshing fails once this long has passed
     /// since the login, however often the token was rotated. Defaults to none.
     pub max_session_lifetime: Option<Duration>,
@@ -107,7 +117,8 @@ pub struct Settings {
     pub jti_claim: String,
     /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`. Defaults to `refresh_exp`.
     pub sliding_refresh_exp_claim: String,
-    /// Claim carrying the refresh-token family id through rotations. Defaults to `family`.
+    /// Claim carrying the refresh-token family id through rotations. Defaults
+    /// to `family_id`, the name of Simple JWT's own token-family feature.
     pub family_claim: String,
     /// Claim carrying the login instant through rotations. Defaults to `auth_time`.
     pub auth_time_claim: String,
@@ -134,6 +145,14 @@ pub struct Settings {
     pub token_paths: TokenPaths,
 }
 
+impl Settings {
+    /// Family ids are only read and written when something uses them, so
+    /// that by default tokens carry exactly Simple JWT's claims.
+    pub(crate) fn tracks_families(&self) -> bool {
+        self.reuse_detection || self.check_access_revocation
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -144,6 +163,7 @@ impl Default for Settings {
             rotate_refresh_tokens: false,
             blacklist_after_rotation: false,
             reuse_detection: false,
+            reuse_grace: Duration::from_secs(5),
             max_session_lifetime: None,
             update_last_login: false,
             audience: Vec::new(),
@@ -157,7 +177,7 @@ impl Default for Settings {
             token_type_claim: "token_type".to_owned(),
             jti_claim: "jti".to_owned(),
             sliding_refresh_exp_claim: "refresh_exp".to_owned(),
-            family_claim: "family".to_owned(),
+            family_claim: "family_id".to_owned(),
             auth_time_claim: "auth_time".to_owned(),
             check_user_is_active: true,
             check_revoke_token: false,
@@ -343,6 +363,12 @@ impl SimpleJwtBuilder {
     /// The clock (tests use [`ManualClock`](crate::clock::ManualClock)).
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The reuse grace window (see [`Settings::reuse_grace`]).
+    pub fn with_reuse_grace(mut self, window: Duration) -> Self {
+        self.settings.reuse_grace = window;
         self
     }
 
@@ -633,6 +659,28 @@ impl SimpleJwtBuilder {
         ] {
             if d.as_secs() == 0 {
                 return invalid(format!("{name} must be at least one second"));
+            }
+        }
+        for (name, d) in [
+            ("access_token_lifetime", settings.access_token_lifetime),
+            ("refresh_token_lifetime", settings.refresh_token_lifetime),
+            ("sliding_token_lifetime", settings.sliding_token_lifetime),
+            (
+                "sliding_token_refresh_lifetime",
+                settings.sliding_token_refresh_lifetime,
+            ),
+            ("leeway", settings.leeway),
+            ("reuse_grace", settings.reuse_grace),
+            (
+                "max_session_lifetime",
+                settings.max_session_lifetime.unwrap_or_default(),
+            ),
+        ] {
+            if d > MAX_DURATION {
+                return invalid(format!(
+                    "{name} of {} seconds is beyond 100 years: no token can live that long",
+                    d.as_secs()
+                ));
             }
         }
         if settings.auth_header_types.is_empty()

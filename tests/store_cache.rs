@@ -9,8 +9,19 @@ use std::time::Duration;
 use tower_simplejwt::MemoryStore;
 use tower_simplejwt::store::conformance::SharedStore;
 use tower_simplejwt::store::{
-    OutstandingToken, RevocationQuery, RevocationStore, RevokedCache, StoreFuture,
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, RevokedCache,
+    StoreFuture,
 };
+
+/// A logout-style entry that lives for years.
+fn entry(jti: &str) -> BlacklistEntry<'_> {
+    BlacklistEntry {
+        jti,
+        expires_at: 4_000_000_000,
+        now: 1_800_000_000,
+        rotation: false,
+    }
+}
 
 async fn make() -> Option<SharedStore> {
     Some(Arc::new(RevokedCache::new(
@@ -33,17 +44,23 @@ impl RevocationStore for Counting {
     fn name(&self) -> &'static str {
         "counting"
     }
-    fn blacklist<'a>(&'a self, jti: &'a str, exp: u64) -> StoreFuture<'a, bool> {
-        self.inner.blacklist(jti, exp)
+    fn blacklist<'a>(&'a self, e: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
+        self.inner.blacklist(e)
     }
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
         self.inner.is_blacklisted(jti)
     }
-    fn revoke_family<'a>(&'a self, f: &'a str, exp: u64) -> StoreFuture<'a, ()> {
-        self.inner.revoke_family(f, exp)
+    fn revoke_family<'a>(&'a self, f: &'a str, exp: u64, now: u64) -> StoreFuture<'a, ()> {
+        self.inner.revoke_family(f, exp, now)
     }
-    fn revoke_user_before<'a>(&'a self, u: &'a str, i: u64, k: u64) -> StoreFuture<'a, ()> {
-        self.inner.revoke_user_before(u, i, k)
+    fn revoke_user_before<'a>(
+        &'a self,
+        u: &'a str,
+        i: u64,
+        k: u64,
+        now: u64,
+    ) -> StoreFuture<'a, ()> {
+        self.inner.revoke_user_before(u, i, k, now)
     }
     fn user_revoked_before<'a>(&'a self, u: &'a str) -> StoreFuture<'a, Option<u64>> {
         self.inner.user_revoked_before(u)
@@ -52,8 +69,8 @@ impl RevocationStore for Counting {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.is_revoked(q)
     }
-    fn record_outstanding(&self, t: OutstandingToken) -> StoreFuture<'_, ()> {
-        self.inner.record_outstanding(t)
+    fn record_outstanding(&self, t: OutstandingToken, now: u64) -> StoreFuture<'_, ()> {
+        self.inner.record_outstanding(t, now)
     }
     fn outstanding_for_user<'a>(
         &'a self,
@@ -80,11 +97,7 @@ fn q(jti: &str) -> RevocationQuery<'_> {
 async fn revoked_answers_are_served_from_memory() {
     let backend = Counting::default();
     let cache = RevokedCache::new(backend.clone(), 100, Duration::from_secs(600));
-    backend
-        .inner
-        .blacklist("stolen", u64::MAX / 2)
-        .await
-        .unwrap();
+    backend.inner.blacklist(entry("stolen")).await.unwrap();
     assert!(cache.is_revoked(q("stolen")).await.unwrap());
     assert_eq!(backend.calls.load(Ordering::SeqCst), 1);
     for _ in 0..5 {
@@ -104,7 +117,7 @@ async fn live_answers_are_never_cached() {
     let cache = RevokedCache::new(backend.clone(), 100, Duration::from_secs(600));
     assert!(!cache.is_revoked(q("fine")).await.unwrap());
     // Another instance revokes the token directly in the shared store.
-    backend.inner.blacklist("fine", u64::MAX / 2).await.unwrap();
+    backend.inner.blacklist(entry("fine")).await.unwrap();
     assert!(
         cache.is_revoked(q("fine")).await.unwrap(),
         "a revocation made elsewhere must be seen at once"
@@ -114,7 +127,7 @@ async fn live_answers_are_never_cached() {
     assert!(!cache.is_revoked(q("other")).await.unwrap());
     backend
         .inner
-        .revoke_user_before("7", 10, u64::MAX / 2)
+        .revoke_user_before("7", 10, 4_000_000_000, 1_800_000_000)
         .await
         .unwrap();
     assert!(cache.is_revoked(q("other")).await.unwrap());
@@ -125,9 +138,15 @@ async fn a_full_cache_forgets_instead_of_growing() {
     let cache = RevokedCache::new(MemoryStore::new(), 3, Duration::from_secs(600));
     for i in 0..10 {
         let jti = format!("j{i}");
-        cache.blacklist(&jti, u64::MAX / 2).await.unwrap();
+        cache.blacklist(entry(&jti)).await.unwrap();
         // Forgotten or not, a revoked token stays revoked.
         assert!(cache.is_revoked(q(&jti)).await.unwrap());
+        assert!(
+            cache.cached() <= 3,
+            "{} answers remembered with a capacity of 3",
+            cache.cached()
+        );
     }
+    assert!(cache.cached() > 0, "nothing is remembered at all");
     assert!(cache.is_revoked(q("j0")).await.unwrap());
 }

@@ -3,6 +3,7 @@ use http::{Response, StatusCode};
 use serde_json::json;
 
 use crate::response::{challenge, json, with_challenge};
+use crate::revocation::Refusal;
 use crate::settings::Settings;
 use crate::token::TokenError;
 
@@ -43,6 +44,15 @@ pub enum AuthRejection {
 }
 
 impl AuthRejection {
+    /// The layer's answer to a refused token.
+    pub(crate) fn refused(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Token(TokenError::NoUserId) => Self::NoUserId,
+            Refusal::Token(e) => Self::InvalidToken(e),
+            Refusal::Unavailable => Self::Unavailable,
+        }
+    }
+
     /// The HTTP status: 401, or 503 when the store is down.
     pub fn status(self) -> StatusCode {
         match self {

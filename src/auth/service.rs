@@ -6,6 +6,7 @@ use tower_service::Service;
 use crate::auth::{
     AuthBody, AuthContext, AuthRejection, Credentials, JwtAuthLayer, ResponseFuture, credentials,
 };
+use crate::revocation::Use;
 use crate::token::VerifiedToken;
 
 /// The auth middleware service; see the [module docs](crate::auth).
@@ -57,21 +58,18 @@ where
             Credentials::Anonymous => None,
             Credentials::Bad(rejection) => return self.reject(rejection),
             Credentials::Token(raw) => match jwt.validate_access_bytes(raw) {
-                Ok(token) if token.user_id.is_none() => {
-                    return self.reject(AuthRejection::NoUserId);
-                }
                 Ok(token) => Some(token),
                 Err(e) => return self.reject(AuthRejection::InvalidToken(e)),
             },
         };
-        let mut needs_store = inner.settings.check_access_revocation && inner.store.is_some();
-        // An in-process store answers at once: the request stays on the
-        // synchronous path. A remote one is asked on the slow path below.
-        if let (true, Some(t)) = (needs_store, &token) {
-            match jwt.check_revocation_now(t) {
-                Some(Ok(())) => needs_store = false,
-                Some(Err(rejection)) => return self.reject(rejection),
-                None => {}
+        // The verdict is given at once unless a remote store must be asked,
+        // which happens on the slow path below.
+        let mut needs_store = false;
+        if let Some(t) = &token {
+            match jwt.verdict_now(t, Use::Authenticate) {
+                Some(Ok(())) => {}
+                Some(Err(refusal)) => return self.reject(AuthRejection::refused(refusal)),
+                None => needs_store = true,
             }
         }
         match token {
@@ -83,7 +81,11 @@ where
                 let layer = self.layer.clone();
                 let check = Box::pin(async move {
                     if needs_store {
-                        layer.jwt.check_revocation(&token).await?;
+                        layer
+                            .jwt
+                            .verdict(&token, Use::Authenticate)
+                            .await
+                            .map_err(AuthRejection::refused)?;
                     }
                     if let Some(resolver) = &layer.resolver {
                         resolver

@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 use crate::auth::{Credentials, credentials};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::request::fields;
-use crate::endpoints::revoked::{OnRevoked, reject_revoked};
+use crate::endpoints::revoked::reuse;
 use crate::endpoints::{Shared, token_response};
-use crate::settings::SimpleJwt;
+use crate::revocation::{Refusal, Use};
+use crate::store::Blacklisted;
 use crate::token::{TokenError, TokenType};
 
 pub(crate) async fn blacklist(
@@ -21,21 +22,21 @@ pub(crate) async fn blacklist(
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
-    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
-    let store = jwt.store().ok_or(ApiError::Unavailable)?;
-    match store
-        .blacklist(token.jti(), SimpleJwt::blacklist_until(&token))
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return Err(TokenError::Blacklisted.into()),
+    match jwt.verdict(&token, Use::Refresh).await {
+        Ok(()) => {}
+        Err(Refusal::Token(TokenError::Blacklisted)) => return Err(reuse(jwt, &token).await),
+        Err(refusal) => return Err(ApiError::refused(refusal)),
+    }
+    // Losing a race to a rotation of the same token is reuse too: the
+    // rotated branch must not outlive the logout.
+    match jwt.spend(&token, false).await {
+        Ok(Blacklisted::Inserted) => {}
+        Ok(Blacklisted::Existing { .. }) => return Err(reuse(jwt, &token).await),
         Err(_) => return Err(ApiError::Unavailable),
     }
-    if jwt.inner.tracks_families() {
+    if jwt.settings().tracks_families() {
         // Every access token minted from this login dies with it.
-        let until = jwt.now() + jwt.longest_lifetime();
-        store
-            .revoke_family(token.family_or_jti(), until)
+        jwt.revoke_family(&token)
             .await
             .map_err(|_| ApiError::Unavailable)?;
     }
@@ -44,8 +45,7 @@ pub(crate) async fn blacklist(
         if let Credentials::Token(raw) = credentials(&jwt.inner, &parts.headers) {
             if let Ok(access) = jwt.validate_access_bytes(raw) {
                 if access.user_id() == token.user_id() {
-                    store
-                        .blacklist(access.jti(), SimpleJwt::blacklist_until(&access))
+                    jwt.blacklist(&access)
                         .await
                         .map_err(|_| ApiError::Unavailable)?;
                 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::AuthRejection;
 use crate::response::{challenge, json, with_challenge};
+use crate::revocation::Refusal;
 use crate::settings::Settings;
 use crate::token::TokenError;
 
@@ -34,6 +35,16 @@ pub(crate) enum ApiError {
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
         Self::Token(e)
+    }
+}
+
+impl ApiError {
+    /// An endpoint's answer to a refused token.
+    pub(crate) fn refused(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Token(e) => Self::Token(e),
+            Refusal::Unavailable => Self::Unavailable,
+        }
     }
 }
 

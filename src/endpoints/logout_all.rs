@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::auth::{AuthRejection, Credentials, credentials};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::{Shared, token_response};
-use crate::token::TokenError;
+use crate::revocation::Use;
 
 pub(crate) async fn logout_all(
     shared: &Shared,
@@ -23,18 +23,12 @@ pub(crate) async fn logout_all(
             .validate_access_bytes(raw)
             .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
     };
+    jwt.verdict(&token, Use::Authenticate)
+        .await
+        .map_err(|refusal| ApiError::Auth(AuthRejection::refused(refusal)))?;
     let user_id = token
         .user_id()
         .ok_or(ApiError::Auth(AuthRejection::NoUserId))?;
-    match jwt.is_revoked(&token).await {
-        Ok(false) => {}
-        Ok(true) => {
-            return Err(ApiError::Auth(AuthRejection::InvalidToken(
-                TokenError::Blacklisted,
-            )));
-        }
-        Err(_) => return Err(ApiError::Unavailable),
-    }
     jwt.logout_everywhere(user_id)
         .await
         .map_err(|_| ApiError::Unavailable)?;

@@ -1,5 +1,5 @@
-//! `POST /api/token/refresh/` (with race-free rotation and reuse detection)
-//! and `POST /api/token/sliding/refresh/`.
+//! `POST /api/token/refresh/` (with race-free rotation, reuse detection and
+//! its grace window) and `POST /api/token/sliding/refresh/`.
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
@@ -9,10 +9,11 @@ use crate::auth::AuthRejection;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::mint_error;
 use crate::endpoints::request::fields;
-use crate::endpoints::revoked::{OnRevoked, reject_revoked, revoke_family_on_reuse};
+use crate::endpoints::revoked::{reuse, rotated_within_grace};
 use crate::endpoints::{Shared, token_response};
-use crate::settings::SimpleJwt;
-use crate::token::{TokenError, TokenType, VerifiedToken};
+use crate::revocation::{Refusal, Use};
+use crate::store::Blacklisted;
+use crate::token::{TokenError, TokenType, VerifiedToken, successor_jti};
 
 /// The app's user re-check on refresh: deleted, inactive or
 /// password-changed users get "No active account found for the given token.".
@@ -26,15 +27,6 @@ async fn recheck_user(shared: &Shared, token: &VerifiedToken) -> Result<(), ApiE
         Err(AuthRejection::NoUserId) => Err(TokenError::NoUserId.into()),
         Err(_) => Err(ApiError::NoActiveAccountForToken),
     }
-}
-
-fn check_session_age(jwt: &SimpleJwt, token: &VerifiedToken) -> Result<(), ApiError> {
-    if let (Some(max), Some(start)) = (jwt.settings().max_session_lifetime, token.auth_time()) {
-        if start.saturating_add(max.as_secs()) <= jwt.now() {
-            return Err(TokenError::Expired.into());
-        }
-    }
-    Ok(())
 }
 
 /// `{"access": ...}`, plus `"refresh"` with rotation (Simple JWT's order).
@@ -51,13 +43,21 @@ pub(crate) async fn refresh(
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let settings = jwt.settings();
+    let inner = &jwt.inner;
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
-    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
-    check_session_age(jwt, &token)?;
+    let spent_before = match jwt.verdict(&token, Use::Refresh).await {
+        Ok(()) => None,
+        Err(Refusal::Token(TokenError::Blacklisted)) => {
+            match rotated_within_grace(jwt, &token, None).await? {
+                Some(at) => Some(at),
+                None => return Err(reuse(jwt, &token).await),
+            }
+        }
+        Err(refusal) => return Err(ApiError::refused(refusal)),
+    };
     recheck_user(shared, &token).await?;
 
-    let inner = &jwt.inner;
     let copied = inner.copied_claims(&token);
     if !settings.rotate_refresh_tokens {
         let access = inner.derive_with(&token, TokenType::Access, copied);
@@ -70,27 +70,48 @@ pub(crate) async fn refresh(
             },
         ));
     }
-    if settings.blacklist_after_rotation {
-        // Consume the old token before minting anything: of many concurrent
-        // refreshes exactly one wins this insert.
-        let store = jwt.store().ok_or(ApiError::Unavailable)?;
-        match store
-            .blacklist(token.jti(), SimpleJwt::blacklist_until(&token))
-            .await
+    let (access, refresh, retry) = if settings.blacklist_after_rotation {
+        // Spend the old token before minting anything: of many concurrent
+        // refreshes exactly one inserts. The successor is the same for every
+        // retry of this rotation (same `jti`, same instants), so a retry
+        // within the grace window gets it back instead of a second branch.
+        let (at, retry) = match spent_before {
+            Some(at) => (at, true),
+            None => match jwt.spend(&token, true).await {
+                Ok(Blacklisted::Inserted) => (jwt.now(), false),
+                Ok(found) => match rotated_within_grace(jwt, &token, Some(found)).await? {
+                    Some(at) => (at, true),
+                    None => return Err(reuse(jwt, &token).await),
+                },
+                Err(_) => return Err(ApiError::Unavailable),
+            },
+        };
+        let successor = |t| {
+            let jti = successor_jti(token.jti(), t);
+            inner.derive_at(&token, t, copied.clone(), at, jti)
+        };
+        let (access, refresh) = (successor(TokenType::Access), successor(TokenType::Refresh));
+        // A retry only gets the successor back while it is the family's
+        // live branch: not yet rotated itself, nor revoked.
+        if retry
+            && jwt
+                .is_revoked(&refresh.as_verified())
+                .await
+                .map_err(|_| ApiError::Unavailable)?
         {
-            Ok(true) => {}
-            Ok(false) => {
-                revoke_family_on_reuse(jwt, &token).await?;
-                return Err(TokenError::Blacklisted.into());
-            }
-            Err(_) => return Err(ApiError::Unavailable),
+            return Err(reuse(jwt, &token).await);
         }
-    }
-    let access = inner.derive_with(&token, TokenType::Access, copied.clone());
-    let refresh = inner.derive_with(&token, TokenType::Refresh, copied);
-    if let Some(store) = jwt.store() {
-        store
-            .record_outstanding(refresh.outstanding())
+        (access, refresh, retry)
+    } else {
+        (
+            inner.derive_with(&token, TokenType::Access, copied.clone()),
+            inner.derive_with(&token, TokenType::Refresh, copied),
+            false,
+        )
+    };
+    if !retry {
+        inner
+            .record(&refresh)
             .await
             .map_err(|_| ApiError::Unavailable)?;
     }
@@ -114,12 +135,14 @@ pub(crate) async fn refresh_sliding(
     let jwt = &shared.jwt;
     let [raw] = fields(&data, ["token"])?;
     let token = jwt.validate(&raw, TokenType::Sliding)?;
-    reject_revoked(jwt, &token, OnRevoked::DetectReuse).await?;
+    jwt.verdict(&token, Use::Refresh)
+        .await
+        .map_err(ApiError::refused)?;
     let refresh_exp = token.refresh_exp().ok_or(TokenError::NoRefreshExp)?;
-    if refresh_exp <= jwt.now() {
+    // The same leeway as `exp` gets.
+    if refresh_exp.saturating_add(jwt.settings().leeway.as_secs()) <= jwt.now() {
         return Err(TokenError::RefreshExpired.into());
     }
-    check_session_age(jwt, &token)?;
     recheck_user(shared, &token).await?;
     // Simple JWT keeps the `jti` and `refresh_exp`, renewing `exp` and `iat`.
     let inner = &jwt.inner;

@@ -1,55 +1,51 @@
-//! The store checks shared by refresh, verify and blacklist: refusing
-//! revoked tokens, and revoking a family when a rotated token comes back.
+//! What presenting a spent refresh token means: reuse (RFC 9700 section
+//! 4.14.2), unless it is a retry of the rotation that spent it, within the
+//! grace window.
 
 use crate::endpoints::error::ApiError;
 use crate::settings::SimpleJwt;
-use crate::token::{TokenError, TokenType, VerifiedToken};
+use crate::store::Blacklisted;
+use crate::token::{TokenError, VerifiedToken};
 
-/// What presenting a revoked refresh token means at this endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OnRevoked {
-    /// Refresh and logout: a rotated token coming back is reuse, and with
-    /// reuse detection on its whole family is revoked (RFC 9700 4.14.2).
-    DetectReuse,
-    /// Verify only reports; checking an old token is not using it.
-    Report,
+/// A refresh token came back after being spent. With reuse detection on,
+/// its whole family is revoked (thief and victim are both logged out); the
+/// answer is "Token is blacklisted" either way.
+pub(crate) async fn reuse(jwt: &SimpleJwt, token: &VerifiedToken) -> ApiError {
+    if jwt.settings().reuse_detection
+        && jwt.store().is_some()
+        && jwt.revoke_family(token).await.is_err()
+    {
+        return ApiError::Unavailable;
+    }
+    TokenError::Blacklisted.into()
 }
 
-/// Refuses a token that is blacklisted, belongs to a revoked family or
-/// predates its user's "log out everywhere".
-pub(crate) async fn reject_revoked(
+/// When a rotation spent `token` less than the grace window ago, the
+/// instant it did; `None` when presenting it again is reuse. Looks the
+/// rotation up by spending the token again, which only ever extends its
+/// entry.
+pub(crate) async fn rotated_within_grace(
     jwt: &SimpleJwt,
     token: &VerifiedToken,
-    on_revoked: OnRevoked,
-) -> Result<(), ApiError> {
-    if jwt.store().is_none() {
-        return Ok(());
+    found: Option<Blacklisted>,
+) -> Result<Option<u64>, ApiError> {
+    let settings = jwt.settings();
+    if !settings.reuse_detection || settings.reuse_grace.is_zero() {
+        return Ok(None);
     }
-    match jwt.is_revoked(token).await {
-        Ok(false) => Ok(()),
-        Ok(true) => {
-            if token.token_type() == TokenType::Refresh && on_revoked == OnRevoked::DetectReuse {
-                revoke_family_on_reuse(jwt, token).await?;
-            }
-            Err(TokenError::Blacklisted.into())
-        }
-        Err(_) => Err(ApiError::Unavailable),
-    }
-}
-
-pub(crate) async fn revoke_family_on_reuse(
-    jwt: &SimpleJwt,
-    token: &VerifiedToken,
-) -> Result<(), ApiError> {
-    if !jwt.settings().reuse_detection {
-        return Ok(());
-    }
-    let Some(store) = jwt.store() else {
-        return Ok(());
+    let found = match found {
+        Some(found) => found,
+        None => jwt
+            .spend(token, false)
+            .await
+            .map_err(|_| ApiError::Unavailable)?,
     };
-    let until = jwt.now() + jwt.longest_lifetime();
-    store
-        .revoke_family(token.family_or_jti(), until)
-        .await
-        .map_err(|_| ApiError::Unavailable)
+    let Blacklisted::Existing {
+        rotated_at: Some(at),
+    } = found
+    else {
+        return Ok(None);
+    };
+    let now = jwt.now();
+    Ok((now >= at && now - at < settings.reuse_grace.as_secs()).then_some(at))
 }

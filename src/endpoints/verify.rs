@@ -1,4 +1,6 @@
-//! `POST /api/token/verify/`: any token type; the store is always consulted.
+//! `POST /api/token/verify/`: any token type, judged by the same verdict
+//! the auth layer (access and sliding tokens) or refresh (refresh tokens)
+//! would give it.
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
@@ -6,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::endpoints::error::ApiError;
 use crate::endpoints::request::fields;
-use crate::endpoints::revoked::{OnRevoked, reject_revoked};
 use crate::endpoints::{Shared, token_response};
+use crate::revocation::Use;
 
 pub(crate) async fn verify(
     shared: &Shared,
@@ -15,6 +17,12 @@ pub(crate) async fn verify(
 ) -> Result<Response<Bytes>, ApiError> {
     let [raw] = fields(&data, ["token"])?;
     let token = shared.jwt.validate_untyped(&raw)?;
-    reject_revoked(&shared.jwt, &token, OnRevoked::Report).await?;
+    // Checking a token is not using it: a spent refresh token is reported,
+    // never treated as reuse.
+    shared
+        .jwt
+        .verdict(&token, Use::of(&token))
+        .await
+        .map_err(ApiError::refused)?;
     Ok(token_response(StatusCode::OK, &json!({})))
 }

@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::store::{OutstandingToken, RevocationQuery, RevocationStore, StoreFuture};
+use crate::store::{
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreFuture,
+};
 
 /// The whole question, as a cache key.
 fn query_key(q: &RevocationQuery<'_>) -> String {
@@ -31,10 +33,11 @@ fn query_key(q: &RevocationQuery<'_>) -> String {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use std::time::Duration;
 /// use tower_simplejwt::MemoryStore;
-/// use tower_simplejwt::store::{RevocationQuery, RevocationStore, RevokedCache};
+/// use tower_simplejwt::store::{BlacklistEntry, RevocationQuery, RevocationStore, RevokedCache};
 ///
 /// let store = RevokedCache::new(MemoryStore::new(), 10_000, Duration::from_secs(600));
-/// store.blacklist("abc", u64::MAX / 2).await.unwrap();
+/// let entry = BlacklistEntry { jti: "abc", expires_at: 1_800_000_600, now: 1_800_000_000, rotation: false };
+/// store.blacklist(entry).await.unwrap();
 /// let q = RevocationQuery { jti: "abc", family: None, user_id: None, issued_at: None };
 /// assert!(store.is_revoked(q).await.unwrap());
 /// assert_eq!(store.is_revoked_now(q), Some(true)); // answered from memory
@@ -66,6 +69,11 @@ impl<S: RevocationStore> RevokedCache<S> {
             ttl: ttl.as_secs().max(1),
             revoked: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// How many revoked answers are remembered now (at most the capacity).
+    pub fn cached(&self) -> usize {
+        self.revoked.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn now() -> u64 {
@@ -100,11 +108,11 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         self.inner.name()
     }
 
-    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
+    fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
         Box::pin(async move {
-            let inserted = self.inner.blacklist(jti, expires_at).await?;
-            self.remember(format!("j:{jti}"));
-            Ok(inserted)
+            let outcome = self.inner.blacklist(entry).await?;
+            self.remember(format!("j:{}", entry.jti));
+            Ok(outcome)
         })
     }
 
@@ -112,9 +120,14 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         self.inner.is_blacklisted(jti)
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            self.inner.revoke_family(family, expires_at).await?;
+            self.inner.revoke_family(family, expires_at, now).await?;
             self.remember(format!("f:{family}"));
             Ok(())
         })
@@ -125,8 +138,10 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         user_id: &'a str,
         instant: u64,
         keep_until: u64,
+        now: u64,
     ) -> StoreFuture<'a, ()> {
-        self.inner.revoke_user_before(user_id, instant, keep_until)
+        self.inner
+            .revoke_user_before(user_id, instant, keep_until, now)
     }
 
     fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
@@ -154,8 +169,8 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         self.inner.is_revoked_now(query)
     }
 
-    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
-        self.inner.record_outstanding(token)
+    fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()> {
+        self.inner.record_outstanding(token, now)
     }
 
     fn outstanding_for_user<'a>(

@@ -20,7 +20,9 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::store::{OutstandingToken, RevocationQuery, RevocationStore};
+use crate::store::{
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore,
+};
 use crate::token::new_jti;
 
 /// A store shared by the checks.
@@ -28,6 +30,16 @@ pub type SharedStore = Arc<dyn RevocationStore>;
 
 fn now() -> u64 {
     SystemClock.now()
+}
+
+/// A plain blacklist entry (a logout) as of now.
+fn entry(jti: &str, expires_at: u64) -> BlacklistEntry<'_> {
+    BlacklistEntry {
+        jti,
+        expires_at,
+        now: now(),
+        rotation: false,
+    }
 }
 
 /// `blacklist` inserts once: the first call returns `true`, later ones `false`,
@@ -38,12 +50,14 @@ pub async fn blacklist_is_insert_if_absent(store: SharedStore) {
         !store.is_blacklisted(&jti).await.unwrap(),
         "fresh jti reported blacklisted"
     );
-    assert!(
-        store.blacklist(&jti, now() + 600).await.unwrap(),
+    assert_eq!(
+        store.blacklist(entry(&jti, now() + 600)).await.unwrap(),
+        Blacklisted::Inserted,
         "first insert must win"
     );
-    assert!(
-        !store.blacklist(&jti, now() + 600).await.unwrap(),
+    assert_eq!(
+        store.blacklist(entry(&jti, now() + 600)).await.unwrap(),
+        Blacklisted::Existing { rotated_at: None },
         "second insert must lose"
     );
     assert!(store.is_blacklisted(&jti).await.unwrap());
@@ -56,12 +70,26 @@ pub async fn concurrent_blacklist_has_exactly_one_winner(store: SharedStore) {
         let handles: Vec<_> = (0..50)
             .map(|_| {
                 let (store, jti) = (store.clone(), jti.clone());
-                tokio::spawn(async move { store.blacklist(&jti, now() + 600).await.unwrap() })
+                tokio::spawn(async move {
+                    store
+                        .blacklist(BlacklistEntry {
+                            rotation: true,
+                            ..entry(&jti, now() + 600)
+                        })
+                        .await
+                        .unwrap()
+                })
             })
             .collect();
         let mut winners = 0;
         for h in handles {
-            winners += usize::from(h.await.unwrap());
+            match h.await.unwrap() {
+                Blacklisted::Inserted => winners += 1,
+                Blacklisted::Existing { rotated_at } => assert!(
+                    rotated_at.is_some_and(|t| t + 5 >= now()),
+                    "a loser must learn when the rotation happened, got {rotated_at:?}"
+                ),
+            }
         }
         assert_eq!(
             winners, 1,
@@ -80,7 +108,10 @@ pub async fn family_revocation_covers_its_tokens(store: SharedStore) {
         issued_at: None,
     };
     assert!(!store.is_revoked(q(&family)).await.unwrap());
-    store.revoke_family(&family, now() + 600).await.unwrap();
+    store
+        .revoke_family(&family, now() + 600, now())
+        .await
+        .unwrap();
     assert!(store.is_revoked(q(&family)).await.unwrap());
     assert!(!store.is_revoked(q(&other)).await.unwrap());
 }
@@ -98,7 +129,10 @@ pub async fn user_revocation_is_monotonic_and_inclusive(store: SharedStore) {
     };
     assert_eq!(store.user_revoked_before(&user).await.unwrap(), None);
     assert!(!store.is_revoked(q(t)).await.unwrap());
-    store.revoke_user_before(&user, t, t + 600).await.unwrap();
+    store
+        .revoke_user_before(&user, t, t + 600, t)
+        .await
+        .unwrap();
     assert_eq!(store.user_revoked_before(&user).await.unwrap(), Some(t));
     assert!(store.is_revoked(q(t - 10)).await.unwrap());
     assert!(
@@ -107,7 +141,7 @@ pub async fn user_revocation_is_monotonic_and_inclusive(store: SharedStore) {
     );
     assert!(!store.is_revoked(q(t + 1)).await.unwrap());
     store
-        .revoke_user_before(&user, t - 100, t + 600)
+        .revoke_user_before(&user, t - 100, t + 600, t)
         .await
         .unwrap();
     assert_eq!(
@@ -129,7 +163,7 @@ pub async fn is_revoked_sees_blacklisted_jti(store: SharedStore) {
         issued_at: Some(now()),
     };
     assert!(!store.is_revoked(q).await.unwrap());
-    store.blacklist(&jti, now() + 600).await.unwrap();
+    store.blacklist(entry(&jti, now() + 600)).await.unwrap();
     assert!(store.is_revoked(q).await.unwrap());
 }
 
@@ -150,8 +184,8 @@ pub async fn outstanding_tokens_are_listed_per_user(store: SharedStore) {
         issued_at: t - 100,
         ..live.clone()
     };
-    store.record_outstanding(live.clone()).await.unwrap();
-    store.record_outstanding(dead).await.unwrap();
+    store.record_outstanding(live.clone(), t).await.unwrap();
+    store.record_outstanding(dead, t).await.unwrap();
     let listed = store.outstanding_for_user(&user, t).await.unwrap();
     assert_eq!(listed, vec![live]);
     assert!(
@@ -168,10 +202,22 @@ pub async fn flush_never_unrevokes_a_live_token(store: SharedStore) {
     let t = now();
     let (dead, live, fam) = (new_jti(), new_jti(), new_jti());
     let user = format!("user-{}", new_jti());
-    store.blacklist(&dead, t - 10).await.unwrap();
-    store.blacklist(&live, t + 600).await.unwrap();
-    store.revoke_family(&fam, t + 600).await.unwrap();
-    store.revoke_user_before(&user, t, t + 600).await.unwrap();
+    store
+        .blacklist(BlacklistEntry {
+            now: t,
+            ..entry(&dead, t - 10)
+        })
+        .await
+        .unwrap();
+    store.blacklist(entry(&live, t + 600)).await.unwrap();
+    store.revoke_family(&fam, t + 600, t).await.unwrap();
+    store
+        .revoke_user_before(&user, t, t + 600, t)
+        .await
+        .unwrap();
+    // A store that expires entries by itself may take a moment to drop one
+    // already past its life.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     store.flush_expired(t).await.unwrap();
     assert!(
         store.is_blacklisted(&live).await.unwrap(),
@@ -191,12 +237,144 @@ pub async fn flush_never_unrevokes_a_live_token(store: SharedStore) {
     assert_eq!(store.user_revoked_before(&user).await.unwrap(), Some(t));
     // A longer life given later is kept; a shorter one never shortens it.
     let j = new_jti();
-    store.blacklist(&j, t + 600).await.unwrap();
-    store.blacklist(&j, t - 10).await.unwrap();
+    store.blacklist(entry(&j, t + 600)).await.unwrap();
+    store
+        .blacklist(BlacklistEntry {
+            now: t,
+            ..entry(&j, t - 10)
+        })
+        .await
+        .unwrap();
     store.flush_expired(t).await.unwrap();
     assert!(
         store.is_blacklisted(&j).await.unwrap(),
         "a second blacklist call shortened the entry"
+    );
+}
+
+/// A rotation records its instant: a later insert learns it, and a plain
+/// blacklist entry (a logout) has none.
+pub async fn rotation_instant_is_recorded(store: SharedStore) {
+    let (rotated, logged_out) = (new_jti(), new_jti());
+    let t = now();
+    let rotation = BlacklistEntry {
+        rotation: true,
+        now: t,
+        ..entry(&rotated, t + 600)
+    };
+    assert_eq!(
+        store.blacklist(rotation).await.unwrap(),
+        Blacklisted::Inserted
+    );
+    assert_eq!(
+        store.blacklist(entry(&rotated, t + 600)).await.unwrap(),
+        Blacklisted::Existing {
+            rotated_at: Some(t)
+        },
+        "the rotation instant is kept"
+    );
+    store.blacklist(entry(&logged_out, t + 600)).await.unwrap();
+    assert_eq!(
+        store
+            .blacklist(BlacklistEntry {
+                rotation: true,
+                ..entry(&logged_out, t + 600)
+            })
+            .await
+            .unwrap(),
+        Blacklisted::Existing { rotated_at: None },
+        "a logout is never mistaken for a rotation"
+    );
+}
+
+/// Ids are stored exactly, whatever bytes a signed claim carried: NUL,
+/// backslashes, separators and non-ASCII text never collide or fail.
+pub async fn ids_with_any_characters_are_kept_apart(store: SharedStore) {
+    let base = new_jti();
+    let ids = [
+        format!("{base}\0nul"),
+        format!("{base}\\0nul"),
+        format!("{base}\\"),
+        format!("{base}:x:1:2"),
+        format!("{base} é ☃"),
+    ];
+    for id in &ids {
+        assert_eq!(
+            store.blacklist(entry(id, now() + 600)).await.unwrap(),
+            Blacklisted::Inserted,
+            "{id:?} collided with another id"
+        );
+    }
+    for id in &ids {
+        assert!(store.is_blacklisted(id).await.unwrap(), "{id:?}");
+        store.revoke_family(id, now() + 600, now()).await.unwrap();
+        store
+            .revoke_user_before(id, now(), now() + 600, now())
+            .await
+            .unwrap();
+        let q = RevocationQuery {
+            jti: "unrelated",
+            family: Some(id),
+            user_id: Some(id),
+            issued_at: Some(now()),
+        };
+        assert!(store.is_revoked(q).await.unwrap(), "{id:?}");
+        let token = OutstandingToken {
+            jti: id.clone(),
+            user_id: id.clone(),
+            family: Some(id.clone()),
+            issued_at: now(),
+            expires_at: now() + 600,
+        };
+        store
+            .record_outstanding(token.clone(), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.outstanding_for_user(id, now()).await.unwrap(),
+            vec![token]
+        );
+    }
+    assert!(!store.is_blacklisted(&format!("{base}nul")).await.unwrap());
+}
+
+/// Entries live by the app's clock, whatever the store's clock says: an
+/// app whose clock is ten days behind still gets its full lifetimes.
+pub async fn entries_live_by_the_apps_clock(store: SharedStore) {
+    let app_now = now() - 10 * 24 * 3600;
+    let (jti, family) = (new_jti(), new_jti());
+    let user = format!("user-{}", new_jti());
+    store
+        .blacklist(BlacklistEntry {
+            now: app_now,
+            ..entry(&jti, app_now + 600)
+        })
+        .await
+        .unwrap();
+    store
+        .revoke_family(&family, app_now + 600, app_now)
+        .await
+        .unwrap();
+    store
+        .revoke_user_before(&user, app_now, app_now + 600, app_now)
+        .await
+        .unwrap();
+    store.flush_expired(app_now).await.unwrap();
+    assert!(
+        store.is_blacklisted(&jti).await.unwrap(),
+        "blacklist entry lapsed"
+    );
+    let q = RevocationQuery {
+        jti: "unrelated",
+        family: Some(&family),
+        user_id: None,
+        issued_at: None,
+    };
+    assert!(store.is_revoked(q).await.unwrap(), "family entry lapsed");
+    assert_eq!(
+        store.user_revoked_before(&user).await.unwrap(),
+        Some(app_now),
+        "user entry lapsed"
     );
 }
 
@@ -214,6 +392,9 @@ macro_rules! store_conformance_tests {
             is_revoked_sees_blacklisted_jti,
             outstanding_tokens_are_listed_per_user,
             flush_never_unrevokes_a_live_token,
+            rotation_instant_is_recorded,
+            ids_with_any_characters_are_kept_apart,
+            entries_live_by_the_apps_clock,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {

@@ -1,14 +1,16 @@
 //! The in-process store: lock-sharded maps, bounded by expiry.
 
 use std::collections::HashMap;
-use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::hash_map::{self, DefaultHasher};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::clock::{Clock, SystemClock};
-use crate::store::{OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreFuture};
+use crate::store::{
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
+    StoreFuture,
+};
 
 const SHARDS: usize = 16;
 /// Every this many inserts, one shard is swept of expired entries.
@@ -22,11 +24,13 @@ const SWEEP_EVERY: u64 = 1024;
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// use tower_simplejwt::store::{MemoryStore, RevocationStore};
+/// use tower_simplejwt::store::{BlacklistEntry, Blacklisted, MemoryStore, RevocationStore};
 ///
 /// let store = MemoryStore::new();
-/// assert!(store.blacklist("abc", u64::MAX).await.unwrap());
-/// assert!(!store.blacklist("abc", u64::MAX).await.unwrap()); // second insert loses
+/// let entry = BlacklistEntry { jti: "abc", expires_at: 1_800_000_600, now: 1_800_000_000, rotation: false };
+/// assert_eq!(store.blacklist(entry).await.unwrap(), Blacklisted::Inserted);
+/// // The second insert loses.
+/// assert_eq!(store.blacklist(entry).await.unwrap(), Blacklisted::Existing { rotated_at: None });
 /// # });
 /// ```
 #[derive(Clone, Default)]
@@ -40,18 +44,20 @@ enum Kind {
     Family,
 }
 
+/// `expires_at`, and the rotation instant of a `jti` spent by a rotation.
+type Entry = (u64, Option<u64>);
+
 #[derive(Default)]
 struct State {
-    /// Blacklisted `jti -> expires_at`.
-    jtis: [Mutex<HashMap<String, u64>>; SHARDS],
-    /// Revoked `family -> expires_at`.
-    families: [Mutex<HashMap<String, u64>>; SHARDS],
+    /// Blacklisted `jti -> entry`.
+    jtis: [Mutex<HashMap<String, Entry>>; SHARDS],
+    /// Revoked `family -> entry`.
+    families: [Mutex<HashMap<String, Entry>>; SHARDS],
     /// `user_id -> (revoked at or before, keep until)`.
     users: Mutex<HashMap<String, (u64, u64)>>,
     /// `user_id -> (tokens, length at which expired ones are pruned next)`.
     outstanding: Mutex<HashMap<String, (Vec<OutstandingToken>, usize)>>,
     inserts: AtomicU64,
-    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -67,60 +73,50 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl MemoryStore {
-    /// An empty store using the system clock for its background sweeps.
+    /// An empty store. Expired entries are swept as of the time the app
+    /// passes with each write, so the app's clock is the only one that counts.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// An empty store whose sweeps use `clock` (share the one given to
-    /// `SimpleJwt` in tests that move time).
-    pub fn with_clock(clock: impl Clock) -> Self {
-        Self {
-            inner: Arc::new(State {
-                clock: Some(Arc::new(clock)),
-                ..State::default()
-            }),
-        }
-    }
-
-    fn shards(&self, kind: Kind) -> &[Mutex<HashMap<String, u64>>; SHARDS] {
+    fn shards(&self, kind: Kind) -> &[Mutex<HashMap<String, Entry>>; SHARDS] {
         match kind {
             Kind::Jti => &self.inner.jtis,
             Kind::Family => &self.inner.families,
         }
     }
 
-    fn shard(&self, kind: Kind, key: &str) -> &Mutex<HashMap<String, u64>> {
+    fn shard(&self, kind: Kind, key: &str) -> &Mutex<HashMap<String, Entry>> {
         let mut h = DefaultHasher::new();
         key.hash(&mut h);
         &self.shards(kind)[(h.finish() as usize) % SHARDS]
     }
 
-    fn now(&self) -> u64 {
-        self.inner
-            .clock
-            .as_ref()
-            .map_or_else(|| SystemClock.now(), |c| c.now())
-    }
-
-    fn insert(&self, kind: Kind, key: &str, expires_at: u64) -> bool {
+    fn insert(
+        &self,
+        kind: Kind,
+        key: &str,
+        expires_at: u64,
+        now: u64,
+        rotated_at: Option<u64>,
+    ) -> Blacklisted {
         let n = self.inner.inserts.fetch_add(1, Ordering::Relaxed);
         if n % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            let now = self.now();
             lock(&self.shards(kind)[(n / SWEEP_EVERY) as usize % SHARDS])
-                .retain(|_, exp| *exp >= now);
+                .retain(|_, (exp, _)| *exp >= now);
         }
         match lock(self.shard(kind, key)).entry(key.to_owned()) {
-            Entry::Occupied(mut e) => {
+            hash_map::Entry::Occupied(mut e) => {
                 // Never shorten an entry's life.
-                if *e.get() < expires_at {
-                    e.insert(expires_at);
+                let (exp, rotated_at) = e.get_mut();
+                *exp = (*exp).max(expires_at);
+                Blacklisted::Existing {
+                    rotated_at: *rotated_at,
                 }
-                false
             }
-            Entry::Vacant(e) => {
-                e.insert(expires_at);
-                true
+            hash_map::Entry::Vacant(e) => {
+                e.insert((expires_at, rotated_at));
+                Blacklisted::Inserted
             }
         }
     }
@@ -151,16 +147,22 @@ impl RevocationStore for MemoryStore {
         "memory"
     }
 
-    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
-        ready(self.insert(Kind::Jti, jti, expires_at))
+    fn blacklist<'a>(&'a self, e: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
+        let rotated_at = e.rotation.then_some(e.now);
+        ready(self.insert(Kind::Jti, e.jti, e.expires_at, e.now, rotated_at))
     }
 
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
         ready(self.contains(Kind::Jti, jti))
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
-        self.insert(Kind::Family, family, expires_at);
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, ()> {
+        self.insert(Kind::Family, family, expires_at, now, None);
         ready(())
     }
 
@@ -169,6 +171,7 @@ impl RevocationStore for MemoryStore {
         user_id: &'a str,
         instant: u64,
         keep_until: u64,
+        _now: u64,
     ) -> StoreFuture<'a, ()> {
         let mut users = lock(&self.inner.users);
         let entry = users
@@ -191,8 +194,7 @@ impl RevocationStore for MemoryStore {
         Some(self.revoked(q))
     }
 
-    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
-        let now = self.now();
+    fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()> {
         let mut all = lock(&self.inner.outstanding);
         let (list, prune_at) = all
             .entry(token.user_id.clone())
@@ -223,7 +225,7 @@ impl RevocationStore for MemoryStore {
         for shard in self.inner.jtis.iter().chain(&self.inner.families) {
             let mut map = lock(shard);
             let before = map.len();
-            map.retain(|_, exp| *exp >= now);
+            map.retain(|_, (exp, _)| *exp >= now);
             removed += (before - map.len()) as u64;
         }
         {

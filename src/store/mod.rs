@@ -52,6 +52,41 @@ pub struct OutstandingToken {
     pub expires_at: u64,
 }
 
+/// One `jti` to blacklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlacklistEntry<'a> {
+    /// The token id.
+    pub jti: &'a str,
+    /// Keep the entry at least until then (Unix seconds of the app's clock).
+    pub expires_at: u64,
+    /// The app's current time. Stores that expire entries by a time to live
+    /// count it from here, so the store's own clock never matters.
+    pub now: u64,
+    /// The token is being spent by a rotation at `now`: the store records
+    /// that instant, so a retry of the same rotation can be recognised.
+    pub rotation: bool,
+}
+
+/// What [`RevocationStore::blacklist`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blacklisted {
+    /// This call inserted the entry.
+    Inserted,
+    /// The `jti` was already blacklisted: by a rotation at `rotated_at`, or
+    /// otherwise (a logout) when `None`.
+    Existing {
+        /// When a rotation spent the token, if one did.
+        rotated_at: Option<u64>,
+    },
+}
+
+impl Blacklisted {
+    /// Whether this call inserted the entry.
+    pub fn inserted(self) -> bool {
+        self == Self::Inserted
+    }
+}
+
 /// What the auth layer asks the store about one token, in one round trip.
 #[derive(Debug, Clone, Copy)]
 pub struct RevocationQuery<'a> {
@@ -82,25 +117,34 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// A short name for logs and `Debug` ("memory", "postgres", ...).
     fn name(&self) -> &'static str;
 
-    /// Blacklists `jti` until `expires_at` (Unix seconds). Returns `true` if
-    /// this call inserted it, `false` if it was already there. Atomic.
-    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool>;
+    /// Blacklists `entry.jti` until `entry.expires_at` (never shortening an
+    /// existing entry's life). Atomic: of many concurrent calls for one
+    /// `jti`, exactly one gets [`Blacklisted::Inserted`]; the others learn
+    /// whether a rotation spent the token, and when.
+    fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted>;
 
     /// Whether `jti` is blacklisted.
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool>;
 
-    /// Revokes every token of a refresh-token family until `expires_at`.
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()>;
+    /// Revokes every token of a refresh-token family until `expires_at`
+    /// (`now` is the app's current time, as in [`BlacklistEntry::now`]).
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, ()>;
 
     /// Revokes every token of `user_id` issued at or before `instant`
     /// ("log out everywhere", password change). The entry is kept until
-    /// `keep_until`, when every such token has expired. The instant never
-    /// moves backwards.
+    /// `keep_until`, when every such token has expired (`now` is the app's
+    /// current time). The instant never moves backwards.
     fn revoke_user_before<'a>(
         &'a self,
         user_id: &'a str,
         instant: u64,
         keep_until: u64,
+        now: u64,
     ) -> StoreFuture<'a, ()>;
 
     /// The user's "revoked at or before" instant, if any.
@@ -117,8 +161,9 @@ pub trait RevocationStore: Send + Sync + 'static {
         None
     }
 
-    /// Records a token at issue time.
-    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()>;
+    /// Records a token at issue time (`now` is the app's current time; the
+    /// store may prune the user's expired tokens as of then).
+    fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()>;
 
     /// The unexpired outstanding tokens of `user_id`.
     fn outstanding_for_user<'a>(

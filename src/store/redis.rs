@@ -4,15 +4,23 @@
 //!
 //! | key | value | expires |
 //! |---|---|---|
-//! | `<prefix>bl:<jti>` | `1` | at the token's `exp` (`refresh_exp` for sliding tokens) |
+//! | `<prefix>bl:<jti>` | `1`, or `r<instant>` when a rotation spent the token | when no instance could still accept the token (`exp` or `refresh_exp`, plus leeway) |
 //! | `<prefix>fam:<family>` | `1` | when the family's last token expires |
 //! | `<prefix>user:<user_id>` | revoked-before instant (Unix seconds) | when every token issued before it has expired |
-//! | `<prefix>out:<user_id>` | sorted set of `jti:iat:exp:family`, scored by `exp` | with the user's last outstanding token |
+//! | `<prefix>out:<user_id>` | sorted set of `[jti, iat, exp, family]` JSON arrays, scored by `exp` | with the user's last outstanding token |
+//!
+//! Expiry is set as a time to live counted from the app's clock (`PX`, not
+//! `EXAT`), so an entry lives exactly as long as the app needs it whatever
+//! the Redis server's clock says. Keys and values are binary safe: any bytes
+//! in a claim are stored as they are.
+//!
+//! Needs Redis 6.0 or newer; [`RedisStore::connect`] checks the server's
+//! version and refuses older ones.
 //!
 //! Every command and script touches exactly one key, so the layout works
 //! unchanged on Redis Cluster (build the store with
 //! [`RedisStore::from_connection`] on a cluster connection). Blacklisting is
-//! `SET ... NX EXAT`, atomic on the server: of many concurrent refreshes of
+//! `SET ... NX PX` (in a script), atomic on the server: of many concurrent refreshes of
 //! one token exactly one wins. No raw token is stored.
 
 use std::fmt;
@@ -23,27 +31,51 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Script, Value};
 
 use crate::store::{
-    OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreErrorKind, StoreFuture,
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
+    StoreErrorKind, StoreFuture,
 };
 
-/// Latest expiry Redis accepts comfortably (year 9999).
-const MAX_EXPIRY: u64 = 253_402_300_799;
+/// The oldest Redis this store works with: `SET ... KEEPTTL` is 6.0.
+const MIN_VERSION: (u64, u64) = (6, 0);
 
-/// Sets the key's expiry to at least `ARGV[1]` (never shortens it).
+/// Inserts `KEYS[1] = ARGV[1]` for `ARGV[2]` milliseconds unless it exists;
+/// an existing key only ever has its life extended. Replies `{1, ""}` when
+/// this call inserted, else `{0, <value found>}`.
+const INSERT: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ''} end
+local old = redis.call('GET', KEYS[1]) or ''
+local t = redis.call('PTTL', KEYS[1])
+if t == -1 or t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {0, old}";
+
+/// Makes the key live at least `ARGV[1]` more milliseconds (never shortens it).
 const EXTEND: &str = r"
-local t = redis.call('EXPIRETIME', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
 if t == -2 then return 0 end
-if t == -1 or t < tonumber(ARGV[1]) then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+if t == -1 or t < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1";
 
 /// Raises the revoked-before instant to `ARGV[1]` (never lowers it) and
-/// keeps the key at least until `ARGV[2]`.
+/// keeps the key at least `ARGV[2]` more milliseconds.
 const REVOKE_USER: &str = r"
 local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
-local t = redis.call('EXPIRETIME', KEYS[1])
-if t == -1 or t < tonumber(ARGV[2]) then redis.call('EXPIREAT', KEYS[1], ARGV[2]) end
+local t = redis.call('PTTL', KEYS[1])
+if t == -1 or t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1";
+
+/// Redis refuses expiry times past about 2^63 milliseconds; nothing here
+/// needs more than a few centuries.
+const MAX_TTL_MS: u64 = 10_000 * 365 * 24 * 3600 * 1000;
+
+/// Milliseconds from the app's `now` to `expires_at`: at least 1, so an
+/// entry already past its life is dropped at once.
+fn ttl(expires_at: u64, now: u64) -> u64 {
+    expires_at
+        .saturating_sub(now)
+        .saturating_mul(1000)
+        .clamp(1, MAX_TTL_MS)
+}
 
 /// A revocation store in Redis. Clones share the connection.
 ///
@@ -59,6 +91,7 @@ pub struct RedisStore<C = ConnectionManager> {
     conn: C,
     prefix: String,
     timeout: Duration,
+    insert: Script,
     extend: Script,
     revoke_user: Script,
 }
@@ -100,7 +133,9 @@ impl RedisStore<ConnectionManager> {
         .await
         .map_err(|_| StoreError::new(StoreErrorKind::Timeout, "Redis connect timed out", None))?
         .map_err(store_error)?;
-        Ok(Self::from_connection(conn))
+        let store = Self::from_connection(conn);
+        store.check_server().await?;
+        Ok(store)
     }
 }
 
@@ -115,6 +150,7 @@ where
             conn,
             prefix: "simplejwt:".to_owned(),
             timeout: Duration::from_secs(2),
+            insert: Script::new(INSERT),
             extend: Script::new(EXTEND),
             revoke_user: Script::new(REVOKE_USER),
         }
@@ -152,27 +188,26 @@ where
         }
     }
 
-    /// `SET NX EXAT`, then extend if the key already existed.
-    async fn set_nx(&self, key: String, expires_at: u64) -> Result<bool, StoreError> {
-        let at = expires_at.clamp(1, MAX_EXPIRY);
+    /// Inserts `key = value` for `ttl` milliseconds unless it exists (then only
+    /// extends its life). Returns the value found, `None` when this call
+    /// inserted.
+    async fn insert(
+        &self,
+        key: String,
+        value: &str,
+        ttl: u64,
+    ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
-        let inserted: Option<String> = self
+        let (inserted, old): (i64, String) = self
             .timed(
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(1)
-                    .arg("NX")
-                    .arg("EXAT")
-                    .arg(at)
-                    .query_async(&mut conn),
+                self.insert
+                    .key(&key)
+                    .arg(value)
+                    .arg(ttl)
+                    .invoke_async(&mut conn),
             )
             .await?;
-        if inserted.is_none() {
-            let _: i64 = self
-                .timed(self.extend.key(&key).arg(at).invoke_async(&mut conn))
-                .await?;
-        }
-        Ok(inserted.is_some())
+        Ok((inserted == 0).then_some(old))
     }
 
     async fn exists(&self, key: String) -> Result<bool, StoreError> {
@@ -200,6 +235,7 @@ where
         user_id: &str,
         instant: u64,
         keep_until: u64,
+        now: u64,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         let _: i64 = self
@@ -207,7 +243,7 @@ where
                 self.revoke_user
                     .key(self.key("user", user_id))
                     .arg(instant)
-                    .arg(keep_until.clamp(1, MAX_EXPIRY))
+                    .arg(ttl(keep_until, now))
                     .invoke_async(&mut conn),
             )
             .await?;
@@ -232,16 +268,10 @@ where
         Ok(bl > 0 || (q.family.is_some() && fam > 0) || q.is_covered_by(user))
     }
 
-    async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
+    async fn record_impl(&self, t: OutstandingToken, now: u64) -> Result<(), StoreError> {
         let key = self.key("out", &t.user_id);
-        let member = format!(
-            "{}:{}:{}:{}",
-            t.jti,
-            t.issued_at,
-            t.expires_at,
-            t.family.as_deref().unwrap_or("")
-        );
-        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let member = serde_json::to_string(&(&t.jti, t.issued_at, t.expires_at, &t.family))
+            .map_err(|e| StoreError::new(StoreErrorKind::Backend, "encoding", Some(Box::new(e))))?;
         let mut pipe = redis::pipe();
         pipe.cmd("ZADD")
             .arg(&key)
@@ -259,7 +289,7 @@ where
             .timed(
                 self.extend
                     .key(&key)
-                    .arg(t.expires_at.clamp(1, MAX_EXPIRY))
+                    .arg(ttl(t.expires_at, now))
                     .invoke_async(&mut conn),
             )
             .await?;
@@ -284,11 +314,8 @@ where
         Ok(members
             .into_iter()
             .filter_map(|m| {
-                let mut parts = m.splitn(4, ':');
-                let jti = parts.next()?.to_owned();
-                let issued_at = parts.next()?.parse().ok()?;
-                let expires_at = parts.next()?.parse().ok()?;
-                let family = parts.next().filter(|f| !f.is_empty()).map(str::to_owned);
+                let (jti, issued_at, expires_at, family) =
+                    serde_json::from_str::<(String, u64, u64, Option<String>)>(&m).ok()?;
                 Some(OutstandingToken {
                     jti,
                     user_id: user_id.to_owned(),
@@ -338,6 +365,33 @@ where
         }
     }
 
+    /// Checks that the server is a Redis this store works with (6.0 or
+    /// newer); [`connect`](RedisStore::connect) calls it.
+    pub async fn check_server(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let info: String = self
+            .timed(redis::cmd("INFO").arg("server").query_async(&mut conn))
+            .await?;
+        let version = info
+            .lines()
+            .find_map(|l| l.strip_prefix("redis_version:"))
+            .map(str::trim)
+            .unwrap_or("unknown");
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if found < MIN_VERSION {
+            return Err(StoreError::new(
+                StoreErrorKind::Backend,
+                format!(
+                    "Redis {version} is too old: the revocation store needs Redis {}.{} or newer (it uses SET ... KEEPTTL)",
+                    MIN_VERSION.0, MIN_VERSION.1
+                ),
+                None,
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks the connection (`PING`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
@@ -363,17 +417,37 @@ where
         "redis"
     }
 
-    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
-        Box::pin(self.set_nx(self.key("bl", jti), expires_at))
+    fn blacklist<'a>(&'a self, e: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
+        Box::pin(async move {
+            let value = if e.rotation {
+                format!("r{}", e.now)
+            } else {
+                "1".to_owned()
+            };
+            let found = self
+                .insert(self.key("bl", e.jti), &value, ttl(e.expires_at, e.now))
+                .await?;
+            Ok(match found {
+                None => Blacklisted::Inserted,
+                Some(old) => Blacklisted::Existing {
+                    rotated_at: old.strip_prefix('r').and_then(|t| t.parse().ok()),
+                },
+            })
+        })
     }
 
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(self.exists(self.key("bl", jti)))
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            self.set_nx(self.key("fam", family), expires_at)
+            self.insert(self.key("fam", family), "1", ttl(expires_at, now))
                 .await
                 .map(|_| ())
         })
@@ -384,8 +458,9 @@ where
         user_id: &'a str,
         instant: u64,
         keep_until: u64,
+        now: u64,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(self.revoke_user_impl(user_id, instant, keep_until))
+        Box::pin(self.revoke_user_impl(user_id, instant, keep_until, now))
     }
 
     fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
@@ -396,8 +471,8 @@ where
         Box::pin(self.is_revoked_impl(query))
     }
 
-    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
-        Box::pin(self.record_impl(token))
+    fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()> {
+        Box::pin(self.record_impl(token, now))
     }
 
     fn outstanding_for_user<'a>(

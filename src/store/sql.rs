@@ -19,8 +19,11 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use crate::store::{
-    OutstandingToken, RevocationQuery, RevocationStore, StoreError, StoreErrorKind, StoreFuture,
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
+    StoreErrorKind, StoreFuture,
 };
 
 #[derive(Clone)]
@@ -86,6 +89,38 @@ fn store_error(e: sqlx::Error) -> StoreError {
         _ => StoreErrorKind::Backend,
     };
     StoreError::new(kind, "SQL store call failed", Some(Box::new(e)))
+}
+
+/// An id as stored: PostgreSQL text cannot hold a NUL byte, and a token the
+/// crate accepted must never make the store fail, so `\` and NUL are
+/// escaped (`\\`, `\0`). Ids without them (every id the crate mints) are
+/// stored as they are.
+fn escape(id: &str) -> Cow<'_, str> {
+    if !id.contains(['\\', '\0']) {
+        return Cow::Borrowed(id);
+    }
+    Cow::Owned(id.replace('\\', "\\\\").replace('\0', "\\0"))
+}
+
+/// The inverse of [`escape`].
+fn unescape(stored: String) -> String {
+    if !stored.contains('\\') {
+        return stored;
+    }
+    let mut out = String::with_capacity(stored.len());
+    let mut chars = stored.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn to_i64(v: u64) -> i64 {
@@ -207,41 +242,57 @@ impl SqlStore {
         }
     }
 
-    async fn blacklist_impl(&self, jti: &str, expires_at: u64) -> Result<bool, StoreError> {
-        let exp = to_i64(expires_at);
-        let inserted = on_pool!(self, |pool, _g| {
+    async fn blacklist_impl(&self, e: BlacklistEntry<'_>) -> Result<Blacklisted, StoreError> {
+        let jti = escape(e.jti);
+        let exp = to_i64(e.expires_at);
+        let rotated_at = e.rotation.then(|| to_i64(e.now));
+        on_pool!(self, |pool, g| {
             self.timed(async {
                 let done = sqlx::query(
-                    "INSERT INTO simplejwt_blacklist (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+                    "INSERT INTO simplejwt_blacklist (jti, expires_at, rotated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (jti) DO NOTHING",
                 )
-                .bind(jti)
+                .bind(jti.as_ref())
                 .bind(exp)
+                .bind(rotated_at)
                 .execute(pool)
                 .await?;
-                if done.rows_affected() == 0 {
-                    // Already there: only ever extend its life.
-                    sqlx::query("UPDATE simplejwt_blacklist SET expires_at = $2 WHERE jti = $1 AND expires_at < $2")
-                        .bind(jti)
-                        .bind(exp)
-                        .execute(pool)
-                        .await?;
+                if done.rows_affected() == 1 {
+                    return Ok(Blacklisted::Inserted);
                 }
-                Ok(done.rows_affected() == 1)
+                // Already there: only ever extend its life, and learn why it is there.
+                let sql = if g == "MAX" {
+                    "UPDATE simplejwt_blacklist SET expires_at = MAX(expires_at, $2) WHERE jti = $1 RETURNING rotated_at"
+                } else {
+                    "UPDATE simplejwt_blacklist SET expires_at = GREATEST(expires_at, $2) WHERE jti = $1 RETURNING rotated_at"
+                };
+                let found: Option<Option<i64>> = sqlx::query_scalar(sql)
+                    .bind(jti.as_ref())
+                    .bind(exp)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(Blacklisted::Existing {
+                    rotated_at: found.flatten().map(to_u64),
+                })
             })
             .await
-        })?;
-        Ok(inserted)
+        })
     }
 
     async fn exists(&self, sql: &'static str, key: &str) -> Result<bool, StoreError> {
         let n: i64 = on_pool!(self, |pool, _g| {
-            self.timed(sqlx::query_scalar(sql).bind(key).fetch_one(pool))
-                .await
+            self.timed(
+                sqlx::query_scalar(sql)
+                    .bind(escape(key).as_ref())
+                    .fetch_one(pool),
+            )
+            .await
         })?;
         Ok(n > 0)
     }
 
     async fn revoke_family_impl(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
+        let family = escape(family);
         let exp = to_i64(expires_at);
         on_pool!(self, |pool, g| {
             let sql = match g {
@@ -254,9 +305,14 @@ impl SqlStore {
                       ON CONFLICT (family) DO UPDATE SET expires_at = GREATEST(simplejwt_revoked_family.expires_at, excluded.expires_at)"
                 }
             };
-            self.timed(sqlx::query(sql).bind(family).bind(exp).execute(pool))
-                .await
-                .map(|r| r.rows_affected())
+            self.timed(
+                sqlx::query(sql)
+                    .bind(family.as_ref())
+                    .bind(exp)
+                    .execute(pool),
+            )
+            .await
+            .map(|r| r.rows_affected())
         })?;
         Ok(())
     }
@@ -267,6 +323,7 @@ impl SqlStore {
         instant: u64,
         keep_until: u64,
     ) -> Result<(), StoreError> {
+        let user_id = escape(user_id);
         on_pool!(self, |pool, g| {
             let sql = match g {
                 "MAX" => {
@@ -284,7 +341,7 @@ impl SqlStore {
             };
             self.timed(
                 sqlx::query(sql)
-                    .bind(user_id)
+                    .bind(user_id.as_ref())
                     .bind(to_i64(instant))
                     .bind(to_i64(keep_until))
                     .execute(pool),
@@ -301,7 +358,7 @@ impl SqlStore {
                 sqlx::query_scalar(
                     "SELECT revoked_before FROM simplejwt_user_revocation WHERE user_id = $1",
                 )
-                .bind(user_id)
+                .bind(escape(user_id).as_ref())
                 .fetch_optional(pool),
             )
             .await
@@ -321,9 +378,9 @@ impl SqlStore {
                        OR EXISTS (SELECT 1 FROM simplejwt_user_revocation WHERE user_id = $3 AND revoked_before >= $4) \
                      THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END",
                 )
-                .bind(q.jti)
-                .bind(q.family)
-                .bind(q.user_id)
+                .bind(escape(q.jti).as_ref())
+                .bind(q.family.map(escape).as_deref())
+                .bind(q.user_id.map(escape).as_deref())
                 .bind(iat)
                 .fetch_one(pool),
             )
@@ -339,9 +396,9 @@ impl SqlStore {
                     "INSERT INTO simplejwt_outstanding (jti, user_id, family, issued_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (jti) DO NOTHING",
                 )
-                .bind(&t.jti)
-                .bind(&t.user_id)
-                .bind(&t.family)
+                .bind(escape(&t.jti).as_ref())
+                .bind(escape(&t.user_id).as_ref())
+                .bind(t.family.as_deref().map(escape).as_deref())
                 .bind(to_i64(t.issued_at))
                 .bind(to_i64(t.expires_at))
                 .execute(pool),
@@ -364,7 +421,7 @@ impl SqlStore {
                     "SELECT jti, user_id, family, issued_at, expires_at FROM simplejwt_outstanding \
                      WHERE user_id = $1 AND expires_at >= $2 ORDER BY issued_at, jti",
                 )
-                .bind(user_id)
+                .bind(escape(user_id).as_ref())
                 .bind(to_i64(now))
                 .fetch_all(pool),
             )
@@ -373,9 +430,9 @@ impl SqlStore {
         Ok(rows
             .into_iter()
             .map(|(jti, user_id, family, iat, exp)| OutstandingToken {
-                jti,
-                user_id,
-                family,
+                jti: unescape(jti),
+                user_id: unescape(user_id),
+                family: family.map(unescape),
                 issued_at: to_u64(iat),
                 expires_at: to_u64(exp),
             })
@@ -419,8 +476,8 @@ impl RevocationStore for SqlStore {
         self.backend_name()
     }
 
-    fn blacklist<'a>(&'a self, jti: &'a str, expires_at: u64) -> StoreFuture<'a, bool> {
-        Box::pin(self.blacklist_impl(jti, expires_at))
+    fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
+        Box::pin(self.blacklist_impl(entry))
     }
 
     fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
@@ -430,7 +487,12 @@ impl RevocationStore for SqlStore {
         ))
     }
 
-    fn revoke_family<'a>(&'a self, family: &'a str, expires_at: u64) -> StoreFuture<'a, ()> {
+    fn revoke_family<'a>(
+        &'a self,
+        family: &'a str,
+        expires_at: u64,
+        _now: u64,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(self.revoke_family_impl(family, expires_at))
     }
 
@@ -439,6 +501,7 @@ impl RevocationStore for SqlStore {
         user_id: &'a str,
         instant: u64,
         keep_until: u64,
+        _now: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.revoke_user_impl(user_id, instant, keep_until))
     }
@@ -451,7 +514,7 @@ impl RevocationStore for SqlStore {
         Box::pin(self.is_revoked_impl(query))
     }
 
-    fn record_outstanding(&self, token: OutstandingToken) -> StoreFuture<'_, ()> {
+    fn record_outstanding(&self, token: OutstandingToken, _now: u64) -> StoreFuture<'_, ()> {
         Box::pin(self.record_impl(token))
     }
 

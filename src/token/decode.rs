@@ -103,6 +103,11 @@ impl Inner {
             .decode_slice(payload_b64, &mut payload)
             .map_err(|_| TokenError::Invalid)?;
         payload.truncate(n);
+        // The payload must be JSON, which is UTF-8 throughout: serde_json
+        // does not look inside the strings it skips (unknown claims).
+        if std::str::from_utf8(&payload).is_err() {
+            return Err(TokenError::Invalid);
+        }
         let mut token = {
             // The visitor fills `raw` in place: no large struct is moved.
             let mut raw = Raw::default();
@@ -143,8 +148,9 @@ impl Inner {
                 None => {
                     let h: jsonwebtoken::Header =
                         serde_json::from_slice(header_json).map_err(|_| TokenError::Invalid)?;
-                    // RFC 7515 4.1.11: we understand no extension, so any `crit` fails.
-                    if h.crit.is_some() {
+                    // RFC 7515 4.1.11: we understand no extension, so any
+                    // `crit` fails, whatever its value (`null` included).
+                    if h.crit.is_some() || has_crit(header_json) {
                         return Err(TokenError::Invalid);
                     }
                     (h.alg, h.kid.map(Cow::Owned))
@@ -225,6 +231,20 @@ impl Inner {
             payload: Bytes::new(),
         })
     }
+}
+
+/// Whether a header (already known to be valid JSON) names `crit` at its
+/// top level.
+fn has_crit(header_json: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Crit {
+        #[serde(default, deserialize_with = "present")]
+        crit: bool,
+    }
+    fn present<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| true)
+    }
+    serde_json::from_slice::<Crit>(header_json).map_or(true, |h| h.crit)
 }
 
 #[inline]
@@ -438,7 +458,11 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_, '_, 'de> {
                 k if k == s.sliding_refresh_exp_claim => {
                     int(&mut raw.refresh_exp, map.next_value()?)?
                 }
-                k if k == s.family_claim => text(&mut raw.family, map.next_value()?)?,
+                // Only read when families are tracked: otherwise the claim is
+                // someone else's (a Simple JWT token), whatever its type.
+                k if k == s.family_claim && s.tracks_families() => {
+                    text(&mut raw.family, map.next_value()?)?
+                }
                 k if k == s.auth_time_claim => int(&mut raw.auth_time, map.next_value()?)?,
                 k if k == s.revoke_token_claim => {
                     if std::mem::replace(&mut seen_revoke, true) {

@@ -69,6 +69,23 @@ pub(crate) struct ClaimSet {
 }
 
 impl ClaimSet {
+    /// The token these claims describe, as validation would see it (without
+    /// its payload): enough to ask the store about it.
+    pub(crate) fn as_verified(&self) -> VerifiedToken {
+        VerifiedToken {
+            token_type: self.token_type,
+            jti: self.jti.clone(),
+            user_id: self.user_id.clone(),
+            exp: self.exp,
+            iat: Some(self.iat),
+            refresh_exp: self.refresh_exp,
+            family: self.family.clone(),
+            auth_time: self.auth_time,
+            revoke_claim: self.revoke.clone(),
+            payload: bytes::Bytes::new(),
+        }
+    }
+
     pub(crate) fn outstanding(&self) -> OutstandingToken {
         OutstandingToken {
             jti: self.jti.clone(),
@@ -131,20 +148,39 @@ fn is_written_above(s: &Settings, k: &str) -> bool {
         || k == s.jti_claim
         || k == s.user_id_claim
         || k == s.sliding_refresh_exp_claim
-        || k == s.family_claim
+        || (k == s.family_claim && s.tracks_families())
         || k == s.auth_time_claim
         || k == s.revoke_token_claim
 }
 
-/// A fresh `jti`: 128 random bits as 32 lowercase hex characters.
-pub(crate) fn new_jti() -> String {
-    let bytes: [u8; 16] = rand::random();
-    let mut out = String::with_capacity(32);
+/// The `jti` of the token of type `t` that a rotation spending `spent`
+/// issues: 128 bits of SHA-256 over both, as 32 lowercase hex characters.
+/// Only used when the spent token can be spent once (blacklist after
+/// rotation), so that the one successor is the same however often the
+/// rotation is retried.
+pub(crate) fn successor_jti(spent: &str, t: TokenType) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"tower-simplejwt successor\0")
+        .chain_update(t.as_str())
+        .chain_update(b"\0")
+        .chain_update(spent)
+        .finalize();
+    hex(&digest[..16])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
         out.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }
     out
+}
+
+/// A fresh `jti`: 128 random bits as 32 lowercase hex characters.
+pub(crate) fn new_jti() -> String {
+    hex(&rand::random::<[u8; 16]>())
 }
 
 impl Inner {
@@ -234,12 +270,25 @@ impl Inner {
         t: TokenType,
         extra: Map<String, Value>,
     ) -> ClaimSet {
-        let now = self.clock.now();
+        self.derive_at(token, t, extra, self.clock.now(), new_jti())
+    }
+
+    /// A derived token issued at `at` with the given `jti`: a rotation's
+    /// successor, which a retry within the grace window must get back
+    /// identical.
+    pub(crate) fn derive_at(
+        &self,
+        token: &VerifiedToken,
+        t: TokenType,
+        extra: Map<String, Value>,
+        at: u64,
+        jti: String,
+    ) -> ClaimSet {
         ClaimSet {
             token_type: t,
-            exp: now + self.lifetime(t),
-            iat: now,
-            jti: new_jti(),
+            exp: at + self.lifetime(t),
+            iat: at,
+            jti,
             user_id: token.user_id.clone(),
             refresh_exp: None,
             family: self
@@ -251,15 +300,17 @@ impl Inner {
         }
     }
 
-    /// Family ids are only written when something reads them, so that by
-    /// default tokens carry exactly Simple JWT's claims.
     pub(crate) fn tracks_families(&self) -> bool {
-        self.settings.reuse_detection || self.settings.check_access_revocation
+        self.settings.tracks_families()
     }
 
-    async fn record(&self, claims: &ClaimSet) -> Result<(), MintError> {
+    /// Records a refresh or sliding token as outstanding, when a store is
+    /// configured.
+    pub(crate) async fn record(&self, claims: &ClaimSet) -> Result<(), StoreError> {
         if let Some(store) = &self.store {
-            store.record_outstanding(claims.outstanding()).await?;
+            store
+                .record_outstanding(claims.outstanding(), self.clock.now())
+                .await?;
         }
         Ok(())
     }

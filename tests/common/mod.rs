@@ -128,9 +128,8 @@ impl tower_simplejwt::RevocationStore for DownStore {
     }
     fn blacklist<'a>(
         &'a self,
-        _: &'a str,
-        _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'a, bool> {
+        _: tower_simplejwt::store::BlacklistEntry<'a>,
+    ) -> tower_simplejwt::store::StoreFuture<'a, tower_simplejwt::store::Blacklisted> {
         down()
     }
     fn is_blacklisted<'a>(&'a self, _: &'a str) -> tower_simplejwt::store::StoreFuture<'a, bool> {
@@ -140,12 +139,14 @@ impl tower_simplejwt::RevocationStore for DownStore {
         &'a self,
         _: &'a str,
         _: u64,
+        _: u64,
     ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
         down()
     }
     fn revoke_user_before<'a>(
         &'a self,
         _: &'a str,
+        _: u64,
         _: u64,
         _: u64,
     ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
@@ -166,6 +167,7 @@ impl tower_simplejwt::RevocationStore for DownStore {
     fn record_outstanding(
         &self,
         _: tower_simplejwt::store::OutstandingToken,
+        _: u64,
     ) -> tower_simplejwt::store::StoreFuture<'_, ()> {
         down()
     }

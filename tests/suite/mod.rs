@@ -194,6 +194,9 @@ impl App {
     }
 }
 
+/// Past the default reuse grace window.
+pub const GRACE: Duration = Duration::from_secs(5);
+
 pub fn token_error(message: &str) -> Value {
     json!({"detail": message, "code": "token_not_valid"})
 }
@@ -451,7 +454,9 @@ pub async fn rotation_consumes_the_old_token_and_reuse_revokes_the_family(store:
     assert_ne!(r1, r2);
     assert_eq!(app.me(&a2).await.0, StatusCode::OK);
 
-    // The thief replays the rotated token: refused, and the whole family dies.
+    // The thief replays the rotated token after the grace window: refused,
+    // and the whole family dies.
+    app.clock.advance(GRACE);
     let (status, _, body) = app
         .post("/api/token/refresh/", json!({"refresh": r1}))
         .await;
@@ -487,6 +492,169 @@ pub async fn rotation_consumes_the_old_token_and_reuse_revokes_the_family(store:
             .0,
         StatusCode::OK
     );
+}
+
+pub async fn a_retry_within_the_grace_window_gets_the_same_successor(store: SharedStore) {
+    let app = rotating(store.clone());
+    let (_, r1) = app.login().await;
+    let (status, _, first) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    // The answer was lost; the client retries a few seconds later.
+    app.clock.advance(GRACE - Duration::from_secs(1));
+    let (status, _, again) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again, first, "the same successor, byte for byte (HS256)");
+    let r2 = first["refresh"].as_str().unwrap().to_owned();
+    let a2 = first["access"].as_str().unwrap().to_owned();
+    assert_eq!(app.me(&a2).await.0, StatusCode::OK);
+    // One branch: the login's refresh token and one successor are recorded.
+    let outstanding = store
+        .outstanding_for_user("1", app.jwt.now())
+        .await
+        .unwrap();
+    let successor = app.jwt.validate(&r2, TokenType::Refresh).unwrap();
+    assert_eq!(
+        outstanding
+            .iter()
+            .filter(|t| t.jti == successor.jti())
+            .count(),
+        1
+    );
+    // The family moves on; the old token is no retry of the live branch any more.
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r2}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let r3 = body["refresh"].as_str().unwrap().to_owned();
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        )
+    );
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r3}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        ),
+        "reuse outside the live branch revokes the family"
+    );
+}
+
+pub async fn no_grace_after_a_logout_or_with_a_zero_window(store: SharedStore) {
+    // A logged-out token is never "rotated": presenting it is reuse at once.
+    let app = rotating(store.clone());
+    let (_, r1) = app.login().await;
+    let (_, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    let r2 = body["refresh"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post("/api/token/blacklist/", json!({"refresh": r2}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post("/api/token/refresh/", json!({"refresh": r2}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.post("/api/token/refresh/", json!({"refresh": r1}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED,
+        "the logged-out successor is no live branch"
+    );
+    // With the window at zero, an immediate replay revokes the family.
+    let (b, clock) = base(store);
+    let app = app_with(
+        b.with_rotate_refresh_tokens(true)
+            .with_blacklist_after_rotation(true)
+            .with_reuse_grace(Duration::ZERO),
+        clock,
+    );
+    let (_, r1) = app.login().await;
+    let (_, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    let r2 = body["refresh"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post("/api/token/refresh/", json!({"refresh": r1}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.post("/api/token/refresh/", json!({"refresh": r2}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+pub async fn concurrent_refreshes_with_reuse_detection_share_one_successor(store: SharedStore) {
+    for round in 0..3 {
+        // The default: rotation and blacklist-after-rotation turn reuse
+        // detection (and its grace window) on.
+        let app = Arc::new(rotating(store.clone()));
+        let (_, refresh) = app.login().await;
+        let handles: Vec<_> = (0..50)
+            .map(|_| {
+                let (app, refresh) = (app.clone(), refresh.clone());
+                tokio::spawn(async move {
+                    app.post("/api/token/refresh/", json!({"refresh": refresh}))
+                        .await
+                })
+            })
+            .collect();
+        let mut bodies = Vec::new();
+        for h in handles {
+            let (status, _, body) = h.await.unwrap();
+            assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+            bodies.push(body);
+        }
+        assert!(
+            bodies.iter().all(|b| *b == bodies[0]),
+            "round {round}: every tab gets the one successor"
+        );
+        let successor = bodies[0]["refresh"].as_str().unwrap().to_owned();
+        let jti = app
+            .jwt
+            .validate(&successor, TokenType::Refresh)
+            .unwrap()
+            .jti()
+            .to_owned();
+        let recorded = store
+            .outstanding_for_user("1", app.jwt.now())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.jti == jti)
+            .count();
+        assert_eq!(recorded, 1, "round {round}: the store records one winner");
+        assert_eq!(
+            app.post("/api/token/refresh/", json!({"refresh": successor}))
+                .await
+                .0,
+            StatusCode::OK,
+            "round {round}: the family lives on"
+        );
+    }
 }
 
 pub async fn verifying_a_rotated_token_reports_without_revoking_the_family(store: SharedStore) {
@@ -868,12 +1036,58 @@ pub async fn pyjwt_style_refresh_token_is_accepted(store: SharedStore) {
         .unwrap();
     assert_eq!(access.user_id(), Some("1"));
     // Rotated: the hand-made token is consumed.
+    app.clock.advance(GRACE);
     assert_eq!(
         app.post("/api/token/refresh/", json!({"refresh": token}))
             .await
             .0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A signed token may carry any text in its claims; no store may fail on it.
+pub async fn claims_with_any_characters_never_fail_the_store(store: SharedStore) {
+    let app = rotating(store);
+    let now = app.jwt.now();
+    let sign = |jti: &str| {
+        let claims = json!({"token_type": "refresh", "exp": now + 86400, "iat": now, "jti": jti, "user_id": "1", "family_id": format!("family of {jti}")});
+        crate::common::sign_raw(
+            br#"{"alg":"HS256","typ":"JWT"}"#,
+            claims.to_string().as_bytes(),
+            SECRET,
+        )
+    };
+    for jti in [
+        "nul\u{0}in\u{0}it",
+        "back\\slash\\0",
+        "colon:1:2:",
+        "snow ☃ man",
+    ] {
+        let (status, _, body) = app
+            .post("/api/token/refresh/", json!({"refresh": sign(jti)}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "refresh {jti:?}: {body}");
+        let successor = body["refresh"].as_str().unwrap().to_owned();
+        let (status, _, body) = app
+            .post("/api/token/blacklist/", json!({"refresh": successor}))
+            .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({})),
+            "logout {jti:?}"
+        );
+        let (status, _, body) = app
+            .post("/api/token/verify/", json!({"token": sign(jti)}))
+            .await;
+        assert_eq!(
+            (status, body),
+            (
+                StatusCode::UNAUTHORIZED,
+                token_error("Token is blacklisted")
+            ),
+            "verify {jti:?}"
+        );
+    }
 }
 
 pub async fn garbage_tokens_never_500(store: SharedStore) {
@@ -925,6 +1139,9 @@ macro_rules! endpoint_suite {
             rotation_without_reuse_detection_keeps_the_family,
             verifying_a_rotated_token_reports_without_revoking_the_family,
             concurrent_refreshes_of_one_token_give_exactly_one_200,
+            a_retry_within_the_grace_window_gets_the_same_successor,
+            no_grace_after_a_logout_or_with_a_zero_window,
+            concurrent_refreshes_with_reuse_detection_share_one_successor,
             verify_accepts_any_type_and_consults_the_blacklist,
             blacklist_twice_is_401_and_kills_refresh,
             logout_also_revokes_the_presented_access_token,
@@ -934,6 +1151,7 @@ macro_rules! endpoint_suite {
             absolute_session_lifetime_ends_rotation,
             pyjwt_style_refresh_token_is_accepted,
             garbage_tokens_never_500,
+            claims_with_any_characters_never_fail_the_store,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {
