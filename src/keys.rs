@@ -10,7 +10,7 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -39,6 +39,17 @@ pub(crate) enum Material {
     PrivatePem(Vec<u8>),
     PublicPem(Vec<u8>),
     PublicJwk(Box<Jwk>),
+}
+
+impl Drop for Material {
+    /// Secret material is wiped from memory when the key is dropped.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            Self::Secret(bytes) | Self::PrivatePem(bytes) => bytes.zeroize(),
+            Self::PublicPem(_) | Self::PublicJwk(_) => {}
+        }
+    }
 }
 
 impl fmt::Debug for Key {
@@ -82,14 +93,19 @@ impl Key {
     }
 
     /// A public key taken from a JWK (for example one entry of another
-    /// service's `/.well-known/jwks.json`). Its `kid` is kept.
+    /// service's `/.well-known/jwks.json`). Its `kid` is kept. A symmetric
+    /// (`oct`) JWK is taken as the HMAC secret it is: it gets the same length
+    /// check as [`Key::hmac`] and is never published in the JWK Set.
     pub fn public_jwk(alg: Algorithm, jwk: Jwk) -> Self {
         let kid = jwk.common.key_id.clone();
-        Self {
-            alg,
-            kid,
-            material: Material::PublicJwk(Box::new(jwk)),
-        }
+        let material = match &jwk.algorithm {
+            AlgorithmParameters::OctetKey(oct) => match URL_SAFE_NO_PAD.decode(&oct.value) {
+                Ok(secret) => Material::Secret(secret),
+                Err(_) => Material::PublicJwk(Box::new(jwk)),
+            },
+            _ => Material::PublicJwk(Box::new(jwk)),
+        };
+        Self { alg, kid, material }
     }
 
     /// Sets the key id written into the token header and used to pick this
@@ -550,6 +566,11 @@ fn verifying_key(key: &Key) -> Result<VerifyingKey, ConfigError> {
 }
 
 fn public_from_jwk(key: &Key, mut jwk: Jwk) -> Result<VerifyingKey, ConfigError> {
+    if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+        return Err(ConfigError::key(
+            "a symmetric (oct) JWK is an HMAC secret, not a public key: its `k` is not valid base64url",
+        ));
+    }
     let dk = DecodingKey::from_jwk(&jwk)
         .map_err(|e| ConfigError::key(format!("unusable public key: {e}")))?;
     if dk.family() != key.alg.family() {

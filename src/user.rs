@@ -11,8 +11,9 @@ use crate::settings::Settings;
 use crate::store::StoreError;
 use crate::token::VerifiedToken;
 
-/// What a [`UserResolver`] found.
-#[derive(Debug, Clone)]
+/// What a [`UserResolver`] found. `Debug` does not print the password
+/// fingerprint.
+#[derive(Clone)]
 pub struct UserRecord<U> {
     /// The app's user value, handed to handlers as [`CurrentUser<U>`](crate::CurrentUser).
     pub user: U,
@@ -21,6 +22,19 @@ pub struct UserRecord<U> {
     /// The user's current password fingerprint, compared with the token's
     /// revoke claim when `check_revoke_token` is on.
     pub password_fingerprint: Option<String>,
+}
+
+impl<U: std::fmt::Debug> std::fmt::Debug for UserRecord<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("user", &self.user)
+            .field("is_active", &self.is_active)
+            .field(
+                "password_fingerprint",
+                &self.password_fingerprint.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 impl<U> UserRecord<U> {

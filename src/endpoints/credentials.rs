@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 
 use crate::store::StoreError;
 
-/// A user whose credentials checked out.
-#[derive(Debug, Clone)]
+/// A user whose credentials checked out. `Debug` does not print the
+/// password fingerprint.
+#[derive(Clone)]
 pub struct LoginUser {
     /// Written into the user id claim.
     pub user_id: String,
@@ -18,6 +19,20 @@ pub struct LoginUser {
     pub claims: Map<String, Value>,
     /// Password fingerprint for the revoke claim (`check_revoke_token`).
     pub password_fingerprint: Option<String>,
+}
+
+impl std::fmt::Debug for LoginUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginUser")
+            .field("user_id", &self.user_id)
+            .field("is_active", &self.is_active)
+            .field("claims", &self.claims)
+            .field(
+                "password_fingerprint",
+                &self.password_fingerprint.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
 }
 
 impl LoginUser {

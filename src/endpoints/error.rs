@@ -14,7 +14,8 @@ use crate::token::TokenError;
 /// never a 500.
 #[derive(Debug)]
 pub(crate) enum ApiError {
-    MethodNotAllowed(Method),
+    /// The method, and the `Allow` header of the route.
+    MethodNotAllowed(Method, &'static str),
     UnsupportedMediaType(String),
     JsonParse(String),
     NotAnObject(&'static str),
@@ -30,6 +31,10 @@ pub(crate) enum ApiError {
     Auth(AuthRejection),
     /// The store or an app hook failed; nothing was issued.
     Unavailable,
+    /// The app's own code asked for something impossible (500, naming the
+    /// fix, like an extractor used without its layer). Never caused by a
+    /// request's content.
+    Misconfigured(String),
 }
 
 impl From<TokenError> for ApiError {
@@ -61,15 +66,13 @@ impl ApiError {
             )
         };
         match self {
-            Self::MethodNotAllowed(m) => {
+            Self::MethodNotAllowed(m, allow) => {
                 let mut res = json(
                     StatusCode::METHOD_NOT_ALLOWED,
                     &json!({ "detail": format!("Method \"{m}\" not allowed.") }),
                 );
-                res.headers_mut().insert(
-                    http::header::ALLOW,
-                    http::HeaderValue::from_static("POST, OPTIONS"),
-                );
+                res.headers_mut()
+                    .insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
                 res
             }
             Self::UnsupportedMediaType(t) => json(
@@ -113,6 +116,10 @@ impl ApiError {
             }
             Self::Auth(rejection) => rejection.to_response(settings),
             Self::Unavailable => AuthRejection::Unavailable.to_response(settings),
+            Self::Misconfigured(detail) => json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({ "detail": detail }),
+            ),
         }
     }
 }

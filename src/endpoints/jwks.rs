@@ -19,6 +19,6 @@ pub(crate) fn jwks(shared: &Shared, method: &Method) -> Result<Response<Bytes>, 
             );
             Ok(res)
         }
-        ref m => Err(ApiError::MethodNotAllowed(m.clone())),
+        ref m => Err(ApiError::MethodNotAllowed(m.clone(), "GET, HEAD")),
     }
 }

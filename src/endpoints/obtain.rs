@@ -36,7 +36,12 @@ pub(crate) async fn obtain(
         .jwt
         .for_user(&user.user_id)
         .with_claims(&user.claims)
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(|e| {
+            ApiError::Misconfigured(format!(
+                "the credential checker's custom claims cannot go into a token ({e}): \
+                 rename the claim in `LoginUser::claims`"
+            ))
+        })?;
     if let Some(fp) = &user.password_fingerprint {
         builder = builder.with_password_fingerprint(fp.clone());
     }

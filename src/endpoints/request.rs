@@ -129,6 +129,6 @@ pub(crate) fn fields<const N: usize>(
 pub(crate) fn check_method(method: &Method) -> Result<(), ApiError> {
     match *method {
         Method::POST => Ok(()),
-        ref other => Err(ApiError::MethodNotAllowed(other.clone())),
+        ref other => Err(ApiError::MethodNotAllowed(other.clone(), "POST, OPTIONS")),
     }
 }

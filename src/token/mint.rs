@@ -353,14 +353,27 @@ impl SimpleJwt {
     }
 }
 
-/// Builder returned by [`SimpleJwt::for_user`].
+/// Builder returned by [`SimpleJwt::for_user`]. `Debug` leaves out the
+/// claims and the password fingerprint.
 #[must_use]
-#[derive(Debug)]
 pub struct TokenBuilder<'a> {
     jwt: &'a SimpleJwt,
     user_id: String,
     extra: Map<String, Value>,
     revoke: Option<String>,
+}
+
+impl fmt::Debug for TokenBuilder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenBuilder")
+            .field("user_id", &self.user_id)
+            .field("claims", &self.extra.keys().collect::<Vec<_>>())
+            .field(
+                "password_fingerprint",
+                &self.revoke.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl TokenBuilder<'_> {

@@ -62,9 +62,13 @@ impl CredentialChecker for Users {
     }
 }
 
-/// Users known to the refresh re-check: "1" active, "2" inactive, others deleted.
+/// Users known to the refresh re-check: "1" active, "2" inactive, the ids
+/// in [`REACTIVATED`] active, others deleted.
 #[derive(Clone)]
 pub struct Directory;
+
+/// Users a test switches on while it runs.
+pub static REACTIVATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 impl UserResolver for Directory {
     type User = String;
@@ -73,6 +77,9 @@ impl UserResolver for Directory {
         user_id: &str,
         _: &VerifiedToken,
     ) -> Result<Option<UserRecord<String>>, StoreError> {
+        if REACTIVATED.lock().unwrap().iter().any(|u| u == user_id) {
+            return Ok(Some(UserRecord::active(user_id.to_owned())));
+        }
         Ok(match user_id {
             "1" => Some(UserRecord::active("alice".into())),
             "2" => Some(UserRecord {
@@ -887,6 +894,19 @@ pub async fn sliding_tokens_renew_within_refresh_exp(store: SharedStore) {
     // Blacklisting a sliding token lasts until its refresh_exp, not its exp:
     // a flush after exp must not make it renewable again.
     assert!(app.jwt.blacklist(&renewed).await.unwrap());
+    // The layer refuses a blacklisted sliding token, as Simple JWT does.
+    let (status, body) = app.me(&t2).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["messages"][0]["message"], "Token is blacklisted");
+    let (status, _, body) = app.post("/api/token/verify/", json!({"token": t2})).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        ),
+        "verify agrees with the layer"
+    );
     app.clock.advance(Duration::from_secs(400));
     store.flush_expired(app.jwt.now()).await.unwrap();
     assert!(
@@ -971,13 +991,22 @@ pub async fn refresh_rechecks_the_user(store: SharedStore) {
             "user {user}"
         );
     }
-    // A refused re-check consumes nothing.
-    let pair = app.jwt.for_user("1").pair().await.unwrap();
+    // A refused re-check consumes nothing: once the user is back, the very
+    // same refresh token works.
+    let user = format!("returning-{}", app.jwt.now() ^ std::process::id() as u64);
+    let pair = app.jwt.for_user(&user).pair().await.unwrap();
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": pair.refresh}))
+        .await;
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, expected));
+    REACTIVATED.lock().unwrap().push(user.clone());
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": pair.refresh}))
+        .await;
     assert_eq!(
-        app.post("/api/token/refresh/", json!({"refresh": pair.refresh}))
-            .await
-            .0,
-        StatusCode::OK
+        status,
+        StatusCode::OK,
+        "the refused refresh spent the token: {body}"
     );
 }
 
@@ -1042,6 +1071,226 @@ pub async fn pyjwt_style_refresh_token_is_accepted(store: SharedStore) {
             .await
             .0,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+/// What the layer answers for an access token: 200, or the message of its 401/503.
+pub async fn layer_verdict(app: &App, access: &str) -> (StatusCode, Value) {
+    let (status, body) = app.me(access).await;
+    let message = match status {
+        StatusCode::OK => json!({}),
+        StatusCode::SERVICE_UNAVAILABLE => body,
+        _ => body["messages"][0]["message"].clone(),
+    };
+    (status, message)
+}
+
+/// What verify answers for the same token, in the same shape.
+pub async fn verify_verdict(app: &App, token: &str) -> (StatusCode, Value) {
+    let (status, _, body) = app
+        .post("/api/token/verify/", json!({"token": token}))
+        .await;
+    let message = match status {
+        StatusCode::OK => json!({}),
+        StatusCode::SERVICE_UNAVAILABLE => body,
+        _ => body["detail"].clone(),
+    };
+    (status, message)
+}
+
+/// Verify and the layer agree on `tokens`.
+pub async fn assert_agree(app: &App, tokens: &[&str], when: &str) {
+    for token in tokens {
+        assert_eq!(
+            verify_verdict(app, token).await,
+            layer_verdict(app, token).await,
+            "verify and the layer disagree {when}"
+        );
+    }
+}
+
+pub async fn verify_and_the_layer_agree_on_every_token(store: SharedStore) {
+    for access_revocation in [true, false] {
+        let (b, clock) = base(store.clone());
+        let app = app_with(
+            b.with_rotate_refresh_tokens(true)
+                .with_blacklist_after_rotation(true)
+                .with_access_revocation(access_revocation),
+            clock,
+        );
+        let when = |what: &str| format!("{what} (access revocation {access_revocation})");
+        // The store is shared with the first round, whose "log out
+        // everywhere" must lie in this round's past.
+        if !access_revocation {
+            app.clock.advance(Duration::from_secs(3600));
+        }
+        // Live tokens.
+        let (a1, r1) = app.login().await;
+        let (a2, r2) = app.login().await;
+        assert_agree(&app, &[&a1, &a2], &when("on live tokens")).await;
+        // Logout: the family of a1 is revoked.
+        let (status, _, body) = app
+            .post("/api/token/blacklist/", json!({"refresh": r1}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_agree(&app, &[&a1, &a2], &when("after a logout")).await;
+        // Reuse detected: the family of a2 and its rotated successor revoked.
+        let (_, _, body) = app
+            .post("/api/token/refresh/", json!({"refresh": r2}))
+            .await;
+        let a3 = body["access"].as_str().unwrap().to_owned();
+        app.clock.advance(GRACE);
+        app.post("/api/token/refresh/", json!({"refresh": r2}))
+            .await;
+        assert_agree(&app, &[&a2, &a3], &when("after reuse")).await;
+        // Log out everywhere.
+        let (a4, _) = app.login().await;
+        app.jwt.logout_everywhere("1").await.unwrap();
+        app.clock.advance(Duration::from_secs(1));
+        let (a5, _) = app.login().await;
+        assert_agree(&app, &[&a4, &a5], &when("after logging out everywhere")).await;
+        // Expired, and garbage.
+        app.clock.advance(Duration::from_secs(300));
+        assert_agree(&app, &[&a5, "not.a.token"], &when("after expiry")).await;
+    }
+    // Without access revocation an access token of a logged-out login still
+    // passes the layer, and verify says so instead of "blacklisted".
+    let (b, clock) = base(store);
+    let app = app_with(
+        b.with_rotate_refresh_tokens(true)
+            .with_blacklist_after_rotation(true),
+        clock,
+    );
+    app.clock.advance(Duration::from_secs(7200));
+    let (access, refresh) = app.login().await;
+    app.post("/api/token/blacklist/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!(
+        verify_verdict(&app, &access).await,
+        (StatusCode::OK, json!({}))
+    );
+    assert_eq!(
+        layer_verdict(&app, &access).await,
+        (StatusCode::OK, json!({}))
+    );
+}
+
+pub async fn a_blacklisted_token_stays_dead_through_the_leeway(store: SharedStore) {
+    let (b, clock) = base(store.clone());
+    let app = app_with(
+        b.with_leeway(Duration::from_secs(60))
+            .with_access_revocation(true),
+        clock,
+    );
+    // Blacklisted from app code: only their own `jti` entries hold them.
+    let (access, refresh) = app.login().await;
+    for token in [&access, &refresh] {
+        let verified = app.jwt.validate_untyped(token).unwrap();
+        assert!(app.jwt.blacklist(&verified).await.unwrap());
+    }
+    // Past the access token's exp, within the leeway, after a flush.
+    app.clock.advance(Duration::from_secs(300 + 30));
+    store.flush_expired(app.jwt.now()).await.unwrap();
+    let (status, body) = app.me(&access).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revived within the leeway: {body}"
+    );
+    assert_eq!(body["messages"][0]["message"], "Token is blacklisted");
+    // The same for the refresh token, past its exp.
+    app.clock.advance(Duration::from_secs(86_400 - 300));
+    store.flush_expired(app.jwt.now()).await.unwrap();
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        )
+    );
+}
+
+pub async fn a_logout_that_loses_to_a_rotation_revokes_the_rotated_branch(store: SharedStore) {
+    let app = rotating(store);
+    let (_, r1) = app.login().await;
+    // The thief rotates first; the victim's logout with the same token comes second.
+    let (_, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": r1}))
+        .await;
+    let (thief_access, thief_refresh) = (
+        body["access"].as_str().unwrap().to_owned(),
+        body["refresh"].as_str().unwrap().to_owned(),
+    );
+    let (status, _, body) = app
+        .post("/api/token/blacklist/", json!({"refresh": r1}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        )
+    );
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": thief_refresh}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        ),
+        "the rotated branch outlived the logout"
+    );
+    assert_eq!(app.me(&thief_access).await.0, StatusCode::UNAUTHORIZED);
+}
+
+pub async fn family_revocation_never_reaches_another_user(store: SharedStore) {
+    let app = rotating(store);
+    // Alice's login and its family.
+    let (alice_access, alice_refresh) = app.login().await;
+    let family = app
+        .jwt
+        .validate(&alice_refresh, TokenType::Refresh)
+        .unwrap()
+        .family_or_jti()
+        .to_owned();
+    // Mallory (user 1000) holds a token signed by the same key (say, by the
+    // Django side) that claims Alice's family, and presents it twice.
+    let now = app.jwt.now();
+    let forged = crate::common::sign_raw(
+        br#"{"alg":"HS256","typ":"JWT"}"#,
+        json!({"token_type": "refresh", "exp": now + 3600, "iat": now, "jti": "mallory-1", "user_id": "1000", "family_id": family})
+            .to_string()
+            .as_bytes(),
+        SECRET,
+    );
+    REACTIVATED.lock().unwrap().push("1000".into());
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": forged}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.clock.advance(GRACE);
+    let (status, _, _) = app
+        .post("/api/token/refresh/", json!({"refresh": forged}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "Mallory's reuse is refused"
+    );
+    // Alice is untouched.
+    assert_eq!(app.me(&alice_access).await.0, StatusCode::OK);
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": alice_refresh}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "Mallory revoked Alice's family: {body}"
     );
 }
 
@@ -1152,6 +1401,10 @@ macro_rules! endpoint_suite {
             pyjwt_style_refresh_token_is_accepted,
             garbage_tokens_never_500,
             claims_with_any_characters_never_fail_the_store,
+            verify_and_the_layer_agree_on_every_token,
+            a_blacklisted_token_stays_dead_through_the_leeway,
+            a_logout_that_loses_to_a_rotation_revokes_the_rotated_branch,
+            family_revocation_never_reaches_another_user,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {
