@@ -208,3 +208,36 @@ fn fast_hmac_path_agrees_with_jsonwebtoken_on_unusual_payloads() {
         assert!(agree(&jwt, &v, &secret, &token), "payload {payload}");
     }
 }
+
+#[test]
+fn fast_hmac_path_agrees_with_jsonwebtoken_on_payloads_that_are_not_utf8() {
+    let (jwt, v, now, secret) = setup(Algorithm::HS256);
+    let base = format!(
+        r#""token_type":"access","exp":{},"iat":{},"jti":"0123456789abcdef0123456789abcdef","user_id":"42""#,
+        now + 3600,
+        now - 10
+    );
+    let open = format!("{{{base},").into_bytes();
+    let bad: [&[u8]; 6] = [
+        b"\"extra\":\"\xff\"}",
+        b"\"extra\":\"ab\xc3\"}",
+        b"\"extra\":{\"k\":\"\xed\xa0\x80\"}}",
+        b"\"extra\":[\"\xc0\xaf\"]}",
+        b"\"\xff\":1}",
+        b"\"extra\":\"fine\"}",
+    ];
+    for tail in bad {
+        let payload = [open.as_slice(), tail].concat();
+        let token = sign(
+            Algorithm::HS256,
+            br#"{"alg":"HS256","typ":"JWT"}"#,
+            &payload,
+            &secret,
+        );
+        assert!(
+            agree(&jwt, &v, &secret, &token),
+            "payload {}",
+            String::from_utf8_lossy(&payload)
+        );
+    }
+}

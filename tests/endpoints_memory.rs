@@ -169,3 +169,206 @@ async fn logout_all_ignores_the_body() {
     let (status, _, body) = app.send(req).await;
     assert_eq!((status, body), (StatusCode::OK, json!({})));
 }
+
+#[tokio::test]
+async fn jwks_refuses_other_methods_with_its_own_allow_header() {
+    let app = suite::plain(Arc::new(MemoryStore::new()));
+    let (status, headers, body) = app
+        .send(
+            Request::post("/.well-known/jwks.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"detail": "Method \"POST\" not allowed."})
+        )
+    );
+    assert_eq!(headers["allow"], "GET, HEAD");
+}
+
+#[tokio::test]
+async fn a_verify_only_service_mounts_no_route_that_mints() {
+    use tower::ServiceExt;
+    let issuer = tower_simplejwt::SimpleJwt::builder()
+        .with_signing_key(tower_simplejwt::Key::private_pem(
+            tower_simplejwt::Algorithm::EdDSA,
+            include_str!("keys/ed25519.pem"),
+        ))
+        .build()
+        .unwrap();
+    let verifier = tower_simplejwt::SimpleJwt::builder()
+        .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
+        .build()
+        .unwrap();
+    let router: axum::Router = tower_simplejwt::endpoints::TokenEndpoints::builder(verifier)
+        .stateless()
+        .build()
+        .unwrap()
+        .router();
+    let pair = issuer.for_user("1").pair().await.unwrap();
+    let post = |path: &str, body: serde_json::Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    for (path, body) in [
+        ("/api/token/", json!({"username": "a", "password": "b"})),
+        ("/api/token/refresh/", json!({"refresh": pair.refresh})),
+        (
+            "/api/token/sliding/",
+            json!({"username": "a", "password": "b"}),
+        ),
+        ("/api/token/sliding/refresh/", json!({"token": pair.access})),
+    ] {
+        let status = router
+            .clone()
+            .oneshot(post(path, body))
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let status = router
+        .oneshot(post("/api/token/verify/", json!({"token": pair.access})))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[test]
+fn credentials_on_a_verify_only_service_are_refused_at_build_time() {
+    struct Nobody;
+    impl tower_simplejwt::endpoints::CredentialChecker for Nobody {
+        async fn check(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<tower_simplejwt::endpoints::LoginUser>, tower_simplejwt::store::StoreError>
+        {
+            Ok(None)
+        }
+    }
+    let issuer = tower_simplejwt::SimpleJwt::builder()
+        .with_signing_key(tower_simplejwt::Key::private_pem(
+            tower_simplejwt::Algorithm::EdDSA,
+            include_str!("keys/ed25519.pem"),
+        ))
+        .build()
+        .unwrap();
+    let verifier = tower_simplejwt::SimpleJwt::builder()
+        .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
+        .build()
+        .unwrap();
+    let err = tower_simplejwt::endpoints::TokenEndpoints::builder(verifier)
+        .with_credentials(Nobody)
+        .stateless()
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("need a signing key"), "{err}");
+}
+
+#[tokio::test]
+async fn a_checkers_reserved_custom_claim_is_a_500_naming_the_fix() {
+    use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
+    struct Clashing;
+    impl CredentialChecker for Clashing {
+        async fn check(
+            &self,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<LoginUser>, tower_simplejwt::store::StoreError> {
+            Ok(Some(
+                LoginUser::active("1").with_claims(&json!({"jti": "mine"})),
+            ))
+        }
+    }
+    let (b, clock) = suite::base(Arc::new(MemoryStore::new()));
+    let jwt = b.build().unwrap();
+    let _ = clock;
+    let router: axum::Router = TokenEndpoints::builder(jwt)
+        .with_credentials(Clashing)
+        .stateless()
+        .build()
+        .unwrap()
+        .router();
+    use tower::ServiceExt;
+    let res = router
+        .oneshot(
+            Request::post("/api/token/")
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"username": "a", "password": "b"}"#))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = common::body_json(res).await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("\"jti\"") && detail.contains("LoginUser::claims"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn password_fingerprints_never_reach_debug_output() {
+    let fingerprint = "pbkdf2_sha256$1000000$salt$c2VjcmV0";
+    let user = tower_simplejwt::endpoints::LoginUser {
+        password_fingerprint: Some(fingerprint.into()),
+        ..tower_simplejwt::endpoints::LoginUser::active("1")
+    };
+    let record = tower_simplejwt::UserRecord {
+        password_fingerprint: Some(fingerprint.into()),
+        ..tower_simplejwt::UserRecord::active("alice")
+    };
+    let (b, _) = suite::base(Arc::new(MemoryStore::new()));
+    let jwt = b.build().unwrap();
+    let builder = jwt.for_user(1).with_password_fingerprint(fingerprint);
+    for shown in [
+        format!("{user:?}"),
+        format!("{record:?}"),
+        format!("{builder:?}"),
+    ] {
+        assert!(!shown.contains(fingerprint), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn sliding_refresh_exp_gets_the_same_leeway_as_exp() {
+    let (b, clock) = suite::base(Arc::new(MemoryStore::new()));
+    let app = suite::app_with(
+        b.with_leeway(std::time::Duration::from_secs(30))
+            .with_sliding_token_refresh_lifetime(std::time::Duration::from_secs(100)),
+        clock,
+    );
+    let (_, _, body) = app
+        .post(
+            "/api/token/sliding/",
+            json!({"username": "alice", "password": "wonderland"}),
+        )
+        .await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    app.clock.advance(std::time::Duration::from_secs(110));
+    let (status, _, body) = app
+        .post("/api/token/sliding/refresh/", json!({"token": token}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "within the leeway: {body}");
+    app.clock.advance(std::time::Duration::from_secs(20));
+    let (status, _, body) = app
+        .post("/api/token/sliding/refresh/", json!({"token": token}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"detail": "Token 'refresh_exp' claim has expired", "code": "token_not_valid"})
+        )
+    );
+}

@@ -292,3 +292,39 @@ fn a_published_jwk_set_configures_a_verifier_by_kid() {
     );
     assert_eq!(verifier.jwks().keys.len(), 2);
 }
+
+#[test]
+fn symmetric_jwks_are_hmac_secrets_checked_and_never_published() {
+    let oct = |k: &[u8]| -> jsonwebtoken::jwk::JwkSet {
+        use base64::Engine;
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k);
+        serde_json::from_value(serde_json::json!({
+            "keys": [{"kty": "oct", "k": k, "alg": "HS256", "kid": "shared"}]
+        }))
+        .unwrap()
+    };
+    let err = SimpleJwt::builder()
+        .with_jwk_set(&oct(b"too-short"), Algorithm::HS256)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("at least 32 bytes"), "{err}");
+
+    let secret = [9u8; 32];
+    let verifier = SimpleJwt::builder()
+        .with_jwk_set(&oct(&secret), Algorithm::HS256)
+        .build()
+        .unwrap();
+    assert!(
+        verifier.jwks().keys.is_empty(),
+        "a shared secret was published"
+    );
+    let issuer = SimpleJwt::builder()
+        .with_signing_key(Key::hmac(Algorithm::HS256, secret).with_kid("shared"))
+        .build()
+        .unwrap();
+    assert!(
+        verifier
+            .validate_access(&issuer.for_user(1).access().unwrap())
+            .is_ok()
+    );
+}

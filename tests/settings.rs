@@ -162,3 +162,74 @@ fn bad_environment_values_name_the_variable() {
     let err = env(&[("SIMPLE_JWT_SIGNING_KEY_FILE", "/does/not/exist.pem")]).unwrap_err();
     assert!(err.to_string().contains("/does/not/exist.pem"), "{err}");
 }
+
+#[test]
+fn refresh_without_a_user_check_is_a_config_error_unless_stateless() {
+    use tower_simplejwt::endpoints::TokenEndpoints;
+    let jwt = SimpleJwt::builder().with_secret(SECRET).build().unwrap();
+    let err = TokenEndpoints::builder(jwt.clone()).build().unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::UserResolverRequired);
+    let message = err.to_string();
+    assert!(message.contains("check_user_is_active"), "{message}");
+    assert!(message.contains(".with_user_resolver("), "{message}");
+    assert!(message.contains(".stateless()"), "{message}");
+    assert!(TokenEndpoints::builder(jwt).stateless().build().is_ok());
+
+    // With the check off nothing is promised, so nothing is missing.
+    let off = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_check_user_is_active(false)
+        .build()
+        .unwrap();
+    assert!(TokenEndpoints::builder(off).build().is_ok());
+
+    // The password check cannot be waived: it needs the user.
+    let revoke = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_check_revoke_token(true)
+        .build()
+        .unwrap();
+    let err = TokenEndpoints::builder(revoke)
+        .stateless()
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("check_revoke_token"), "{err}");
+}
+
+#[test]
+fn lifetimes_too_large_to_add_to_now_are_refused() {
+    let century = Duration::from_secs(101 * 365 * 24 * 3600);
+    for b in [
+        SimpleJwt::builder().with_refresh_token_lifetime(century),
+        SimpleJwt::builder().with_access_token_lifetime(Duration::MAX),
+        SimpleJwt::builder().with_leeway(century),
+        SimpleJwt::builder().with_max_session_lifetime(Duration::from_secs(u64::MAX)),
+    ] {
+        let err = b.with_secret(SECRET).build().unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::InvalidValue);
+        assert!(err.to_string().contains("beyond 100 years"), "{err}");
+    }
+}
+
+#[test]
+fn the_family_claim_is_named_family_id() {
+    let jwt = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_store(MemoryStore::new())
+        .with_rotate_refresh_tokens(true)
+        .with_blacklist_after_rotation(true)
+        .build()
+        .unwrap();
+    assert_eq!(jwt.settings().family_claim, "family_id");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let pair = rt.block_on(jwt.for_user(1).pair()).unwrap();
+    let access: serde_json::Value = jwt
+        .validate(&pair.access, TokenType::Access)
+        .unwrap()
+        .claims()
+        .unwrap();
+    let refresh = jwt.validate(&pair.refresh, TokenType::Refresh).unwrap();
+    assert_eq!(access["family_id"], refresh.jti(), "the login's family");
+}

@@ -380,3 +380,64 @@ fn sliding_tokens_pass_the_layer_only_when_configured() {
         Some(NOW + 86400)
     );
 }
+
+#[test]
+fn invalid_utf8_inside_an_unknown_claim_is_invalid() {
+    let (jwt, _) = jwt();
+    let mut payload = serde_json::to_vec(&simplejwt_claims("access", NOW)).unwrap();
+    payload.pop(); // the closing brace
+    payload.extend_from_slice(b",\"note\":\"caf\xe9\"}");
+    let token = sign_raw(
+        &serde_json::to_vec(&default_header()).unwrap(),
+        &payload,
+        SECRET,
+    );
+    assert_eq!(
+        jwt.validate(&token, TokenType::Access).unwrap_err(),
+        TokenError::Invalid
+    );
+}
+
+#[test]
+fn any_crit_header_is_refused_even_null() {
+    let (jwt, _) = jwt();
+    for crit in [json!(null), json!([]), json!(["exp"])] {
+        let header = json!({"alg": "HS256", "typ": "JWT", "crit": crit});
+        let token = hs256(&header, &simplejwt_claims("access", NOW));
+        assert_eq!(
+            jwt.validate(&token, TokenType::Access).unwrap_err(),
+            TokenError::Invalid,
+            "crit: {crit}"
+        );
+    }
+}
+
+#[test]
+fn a_family_claim_of_any_type_is_someone_elses_when_families_are_not_tracked() {
+    let (jwt, _) = jwt();
+    let mut c = simplejwt_claims("access", NOW);
+    c["family_id"] = json!(12345);
+    let token = jwt
+        .validate(&hs256(&default_header(), &c), TokenType::Access)
+        .expect("an interop token with a numeric family_id is valid");
+    assert_eq!(token.family(), None);
+
+    // With reuse detection on, the claim is ours and must be text.
+    let (b, _) = builder();
+    let tracking = b
+        .with_store(tower_simplejwt::MemoryStore::new())
+        .with_access_revocation(true)
+        .build()
+        .unwrap();
+    assert_eq!(
+        tracking
+            .validate(&hs256(&default_header(), &c), TokenType::Access)
+            .unwrap_err(),
+        TokenError::Invalid
+    );
+    c["family_id"] = json!("f-1");
+    let token = tracking
+        .validate(&hs256(&default_header(), &c), TokenType::Access)
+        .unwrap();
+    assert_eq!(token.family(), Some("f-1"));
+}

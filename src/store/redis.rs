@@ -70,6 +70,24 @@ const MAX_TTL_MS: u64 = 10_000 * 365 * 24 * 3600 * 1000;
 
 /// Milliseconds from the app's `now` to `expires_at`: at least 1, so an
 /// entry already past its life is dropped at once.
+/// Whether the server `INFO server` describes is recent enough; the error
+/// says which version is needed and why.
+fn supported(info: &str) -> Result<(), String> {
+    let version = info
+        .lines()
+        .find_map(|l| l.strip_prefix("redis_version:"))
+        .map_or("unknown", str::trim);
+    let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found < MIN_VERSION {
+        return Err(format!(
+            "Redis {version} is too old: the revocation store needs Redis {}.{} or newer (it uses SET ... KEEPTTL)",
+            MIN_VERSION.0, MIN_VERSION.1
+        ));
+    }
+    Ok(())
+}
+
 fn ttl(expires_at: u64, now: u64) -> u64 {
     expires_at
         .saturating_sub(now)
@@ -372,24 +390,7 @@ where
         let info: String = self
             .timed(redis::cmd("INFO").arg("server").query_async(&mut conn))
             .await?;
-        let version = info
-            .lines()
-            .find_map(|l| l.strip_prefix("redis_version:"))
-            .map(str::trim)
-            .unwrap_or("unknown");
-        let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-        let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        if found < MIN_VERSION {
-            return Err(StoreError::new(
-                StoreErrorKind::Backend,
-                format!(
-                    "Redis {version} is too old: the revocation store needs Redis {}.{} or newer (it uses SET ... KEEPTTL)",
-                    MIN_VERSION.0, MIN_VERSION.1
-                ),
-                None,
-            ));
-        }
-        Ok(())
+        supported(&info).map_err(|message| StoreError::new(StoreErrorKind::Backend, message, None))
     }
 
     /// Checks the connection (`PING`).
@@ -485,5 +486,26 @@ where
 
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         Box::pin(self.flush_impl(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supported;
+
+    #[test]
+    fn servers_older_than_6_0_are_refused_with_the_reason() {
+        for ok in ["7.0.15", "6.0.0", "10.1"] {
+            assert!(
+                supported(&format!("# Server\r\nredis_version:{ok}\r\n")).is_ok(),
+                "{ok}"
+            );
+        }
+        for old in ["5.0.14", "4.0.9", "garbage"] {
+            let err = supported(&format!("# Server\r\nredis_version:{old}\r\n")).unwrap_err();
+            assert!(err.contains(&format!("Redis {old} is too old")), "{err}");
+            assert!(err.contains("6.0 or newer"), "{err}");
+        }
+        assert!(supported("no version at all").is_err());
     }
 }
