@@ -64,28 +64,23 @@ impl TokenPaths {
         }
     }
 
-    /// Whether a request is for a token route that does not authenticate
-    /// its caller. Paths match exactly: mount the routes where these paths
-    /// say (`router()` does), prefix included.
-    pub(crate) fn is_public(&self, method: &http::Method, path: &str) -> bool {
-        let matches = |p: &String| path == p.as_str();
-        match *method {
-            http::Method::GET | http::Method::HEAD => matches(&self.jwks),
-            http::Method::POST | http::Method::OPTIONS => {
-                [
-                    &self.obtain_pair,
-                    &self.refresh,
-                    &self.verify,
-                    &self.blacklist,
-                    &self.obtain_sliding,
-                    &self.refresh_sliding,
-                ]
-                .into_iter()
-                .any(matches)
-                    || (*method == http::Method::OPTIONS && matches(&self.jwks))
-            }
-            _ => false,
-        }
+    /// Whether a request path is a token route that does not authenticate
+    /// its caller (every token route but log-out-everywhere), whatever the
+    /// method: the route answers a wrong one with its own 405. Paths match
+    /// exactly: mount the routes where these paths say (`router()` does),
+    /// prefix included.
+    pub(crate) fn is_public(&self, path: &str) -> bool {
+        [
+            &self.obtain_pair,
+            &self.refresh,
+            &self.verify,
+            &self.blacklist,
+            &self.obtain_sliding,
+            &self.refresh_sliding,
+            &self.jwks,
+        ]
+        .into_iter()
+        .any(|p| p == path)
     }
 
     /// Every path, with its name, for configuration checks.

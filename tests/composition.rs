@@ -243,6 +243,32 @@ async fn token_routes_behind_a_required_layer_stay_open() {
             common::not_valid("Token is expired")
         )
     );
+    // The JWK Set and a CORS preflight of a token route ignore a stale
+    // header too; a preflight of a protected route does not.
+    for stale in stale_headers() {
+        let get = |path: &str, method: http::Method| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header("authorization", &stale)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, body) = send(&app, get("/.well-known/jwks.json", http::Method::GET)).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"keys": []})),
+            "{stale}"
+        );
+        let (status, _) = send(&app, get("/.well-known/jwks.json", http::Method::HEAD)).await;
+        assert_eq!(status, StatusCode::OK, "{stale}");
+        let (status, _) = send(&app, get("/api/token/refresh/", http::Method::OPTIONS)).await;
+        assert_eq!(status, StatusCode::OK, "{stale}");
+        let (status, _) = send(&app, get("/api/me/", http::Method::OPTIONS)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{stale}");
+        let (status, _) = send(&app, get("/api/token/logout_all/", http::Method::POST)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{stale}");
+    }
     // A path that only ends like a token route is not one.
     let (status, _) = send(&app, post("/x/api/token/refresh/", &json!({}), None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -355,4 +381,50 @@ fn token_paths_are_checked_at_build_time() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("must start with '/'"), "{err}");
+}
+
+/// The one way left to get it wrong: token routes behind the layer at paths
+/// it does not know. Every request there fails at once, with the fix.
+#[tokio::test]
+async fn token_routes_behind_the_layer_at_unknown_paths_fail_loudly() {
+    let jwt = SimpleJwt::builder().with_secret(secret()).build().unwrap();
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .stateless()
+        .build()
+        .unwrap();
+    let pair = jwt.for_user(1).pair().await.unwrap();
+    let body = json!({"refresh": pair.refresh});
+
+    // Nested under a prefix the paths do not carry, with the layer outside.
+    let nested: Router = Router::new()
+        .nest("/v1", endpoints.router())
+        .layer(jwt.layer());
+    // A single endpoint wrapped in the layer by hand, at its own path.
+    let by_hand = ServiceBuilder::new()
+        .map_response(|res: http::Response<_>| res.map(Body::new))
+        .layer(jwt.layer())
+        .service(service_fn(move |req: Request<Body>| {
+            endpoints.refresh().oneshot(req)
+        }));
+    for (status, body) in [
+        send(&nested, post("/v1/api/token/refresh/", &body, None)).await,
+        send(&by_hand, post("/auth/refresh", &body, None)).await,
+    ] {
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("with_token_paths") && detail.contains("outside the layer"),
+            "{detail}"
+        );
+    }
+    // The same endpoint without the layer is fine anywhere.
+    let bare = TokenEndpoints::builder(jwt.clone())
+        .stateless()
+        .build()
+        .unwrap()
+        .refresh()
+        .oneshot(post("/anywhere", &body, None))
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::OK);
 }

@@ -58,6 +58,8 @@ use crate::token::VerifiedToken;
 pub struct AuthContext {
     pub(crate) token: Option<VerifiedToken>,
     pub(crate) challenge: HeaderValue,
+    /// The layer recognised a public token route and left it alone.
+    pub(crate) token_route: bool,
 }
 
 impl AuthContext {

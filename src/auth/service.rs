@@ -43,12 +43,12 @@ where
         // The public token routes ignore credentials, as Simple JWT's token
         // views do: a stale access token must not keep a client from
         // refreshing or logging in.
-        if inner
-            .settings
-            .token_paths
-            .is_public(req.method(), req.uri().path())
-        {
-            insert_context(&self.layer, &mut req, None);
+        if inner.settings.token_paths.is_public(req.uri().path()) {
+            req.extensions_mut().insert(AuthContext {
+                token: None,
+                challenge: self.layer.challenge.clone(),
+                token_route: true,
+            });
             return ResponseFuture::inner(self.inner.call(req));
         }
         let token = match credentials(inner, req.headers()) {
@@ -110,6 +110,7 @@ fn insert_context<B>(layer: &JwtAuthLayer, req: &mut Request<B>, token: Option<V
     req.extensions_mut().insert(AuthContext {
         token,
         challenge: layer.challenge.clone(),
+        token_route: false,
     });
 }
 

@@ -336,6 +336,9 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (parts, body) = req.into_parts();
+    if kind != Kind::LogoutAll {
+        check_composition(&parts.extensions)?;
+    }
     let post = match kind {
         Kind::Jwks => return jwks::jwks(shared, &parts.method),
         Kind::LogoutAll | Kind::Post(_) if parts.method == http::Method::OPTIONS => {
@@ -358,6 +361,22 @@ where
         Post::RefreshSliding => refresh::refresh_sliding(shared, data).await,
         Post::Verify => verify::verify(shared, data).await,
         Post::Blacklist => blacklist::blacklist(shared, &parts, data).await,
+    }
+}
+
+/// A public token route behind the auth layer at a path the layer does not
+/// know would refuse clients that send a stale access token: that mistake
+/// fails on the first request, whatever it carries, with the fix.
+fn check_composition(extensions: &http::Extensions) -> Result<(), ApiError> {
+    match extensions.get::<crate::auth::AuthContext>() {
+        Some(ctx) if !ctx.token_route => Err(ApiError::Misconfigured(
+            "this token route sits behind `JwtAuthLayer` at a path the layer does not know as a token \
+             route, so clients sending an expired access token could not refresh: mount \
+             `TokenEndpoints::router()` at the root (`SimpleJwtBuilder::with_token_paths` moves the \
+             routes), or mount the endpoints outside the layer"
+                .to_owned(),
+        )),
+        _ => Ok(()),
     }
 }
 
