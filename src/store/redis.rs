@@ -17,11 +17,11 @@
 //! Needs Redis 6.0 or newer; [`RedisStore::connect`] checks the server's
 //! version and refuses older ones.
 //!
-//! Every command and script touches exactly one key, so the layout works
-//! unchanged on Redis Cluster (build the store with
-//! [`RedisStore::from_connection`] on a cluster connection). Blacklisting is
-//! `SET ... NX PX` (in a script), atomic on the server: of many concurrent refreshes of
-//! one token exactly one wins. No raw token is stored.
+//! Every write touches exactly one key. The revocation check pipelines three
+//! keys that hash to different slots, so it is not yet ready for Redis
+//! Cluster. Blacklisting is `SET ... NX PX` (in a script), atomic on the
+//! server: of many concurrent refreshes of one token exactly one wins. No raw
+//! token is stored.
 
 use std::fmt;
 use std::future::Future;
@@ -161,8 +161,8 @@ impl<C> RedisStore<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    /// A store on any async connection (a connection manager, or a Redis
-    /// Cluster connection).
+    /// A store on any async connection (for example a connection manager
+    /// built with your own settings).
     pub fn from_connection(conn: C) -> Self {
         Self {
             conn,
