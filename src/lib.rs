@@ -88,6 +88,9 @@ mod user;
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
 pub use extract::{Claims, ClaimsRejection, CurrentUser};
 pub use jsonwebtoken::Algorithm;
+/// JSON Web Keys, as [`SimpleJwtBuilder::with_jwk_set`] takes them and
+/// [`SimpleJwt::jwks`] returns them.
+pub use jsonwebtoken::jwk;
 pub use keys::Key;
 pub use paths::TokenPaths;
 pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwt, SimpleJwtBuilder};

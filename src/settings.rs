@@ -146,6 +146,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The scheme named in `WWW-Authenticate`: the first accepted one.
+    pub(crate) fn challenge_scheme(&self) -> &str {
+        self.auth_header_types
+            .first()
+            .map_or("Bearer", String::as_str)
+    }
+
     /// Family ids are only read and written when something uses them, so
     /// that by default tokens carry exactly Simple JWT's claims.
     pub(crate) fn tracks_families(&self) -> bool {
@@ -305,6 +312,19 @@ macro_rules! setters {
     };
 }
 
+/// Setters of names (claims, fields, realm): any string type.
+macro_rules! name_setters {
+    ($( $(#[$doc:meta])* $name:ident : $field:ident ),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: impl Into<String>) -> Self {
+                self.settings.$field = value.into();
+                self
+            }
+        )*
+    };
+}
+
 impl SimpleJwtBuilder {
     /// `SIGNING_KEY` for HS256: the shared secret (at least 32 bytes).
     pub fn with_secret(self, secret: impl AsRef<[u8]>) -> Self {
@@ -445,32 +465,35 @@ impl SimpleJwtBuilder {
         with_leeway: leeway: Duration,
         /// `AUTH_HEADER_NAME`.
         with_auth_header_name: auth_header_name: HeaderName,
-        /// `USER_ID_CLAIM`.
-        with_user_id_claim: user_id_claim: &str,
-        /// `TOKEN_TYPE_CLAIM`.
-        with_token_type_claim: token_type_claim: &str,
-        /// `JTI_CLAIM`.
-        with_jti_claim: jti_claim: &str,
-        /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`.
-        with_sliding_refresh_exp_claim: sliding_refresh_exp_claim: &str,
-        /// Family id claim name.
-        with_family_claim: family_claim: &str,
         /// `CHECK_USER_IS_ACTIVE`.
         with_check_user_is_active: check_user_is_active: bool,
         /// `CHECK_REVOKE_TOKEN`.
         with_check_revoke_token: check_revoke_token: bool,
-        /// `REVOKE_TOKEN_CLAIM`.
-        with_revoke_token_claim: revoke_token_claim: &str,
         /// Check access tokens against the store (needs a store).
         with_access_revocation: check_access_revocation: bool,
         /// Token length cap, checked before decoding.
         with_max_token_length: max_token_length: usize,
-        /// The login field name (`USERNAME_FIELD`), for example `email`.
-        with_username_field: username_field: &str,
-        /// Realm sent in `WWW-Authenticate`.
-        with_realm: realm: &str,
         /// Request body limit of the token endpoints (larger bodies get 413).
         with_max_body_size: max_body_size: usize,
+    }
+
+    name_setters! {
+        /// `USER_ID_CLAIM`.
+        with_user_id_claim: user_id_claim,
+        /// `TOKEN_TYPE_CLAIM`.
+        with_token_type_claim: token_type_claim,
+        /// `JTI_CLAIM`.
+        with_jti_claim: jti_claim,
+        /// `SLIDING_TOKEN_REFRESH_EXP_CLAIM`.
+        with_sliding_refresh_exp_claim: sliding_refresh_exp_claim,
+        /// Family id claim name.
+        with_family_claim: family_claim,
+        /// `REVOKE_TOKEN_CLAIM`.
+        with_revoke_token_claim: revoke_token_claim,
+        /// The login field name (`USERNAME_FIELD`), for example `email`.
+        with_username_field: username_field,
+        /// Realm sent in `WWW-Authenticate`.
+        with_realm: realm,
     }
 
     /// Reads the configuration from `SIMPLE_JWT_*` environment variables on

@@ -282,12 +282,12 @@ fn a_published_jwk_set_configures_a_verifier_by_kid() {
         .unwrap();
     assert!(
         verifier
-            .validate_access(&a.for_user(1).access().unwrap())
+            .validate_access(a.for_user(1).access().unwrap())
             .is_ok()
     );
     assert!(
         verifier
-            .validate_access(&b.for_user(2).access().unwrap())
+            .validate_access(b.for_user(2).access().unwrap())
             .is_ok()
     );
     assert_eq!(verifier.jwks().keys.len(), 2);
@@ -324,7 +324,7 @@ fn symmetric_jwks_are_hmac_secrets_checked_and_never_published() {
         .unwrap();
     assert!(
         verifier
-            .validate_access(&issuer.for_user(1).access().unwrap())
+            .validate_access(issuer.for_user(1).access().unwrap())
             .is_ok()
     );
 }

@@ -36,7 +36,7 @@ impl SimpleJwt {
     /// [`required`](JwtAuthLayer::required) to refuse them instead.
     pub fn layer(&self) -> JwtAuthLayer {
         let s = self.settings();
-        let scheme = s.auth_header_types.first().map_or("Bearer", String::as_str);
+        let scheme = s.challenge_scheme();
         JwtAuthLayer {
             jwt: self.clone(),
             required: false,

@@ -70,10 +70,7 @@ impl AuthRejection {
     }
 
     fn build_response(self, settings: &Settings) -> Response<Bytes> {
-        let scheme = settings
-            .auth_header_types
-            .first()
-            .map_or("Bearer", String::as_str);
+        let scheme = settings.challenge_scheme();
         let realm = settings.realm.as_str();
         let detail = self.to_string();
         let (body, error) = match self {

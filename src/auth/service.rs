@@ -21,6 +21,16 @@ impl<S> JwtAuth<S> {
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Consumes the middleware, returning the wrapped service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S>
@@ -57,7 +67,7 @@ where
             }
             Credentials::Anonymous => None,
             Credentials::Bad(rejection) => return self.reject(rejection),
-            Credentials::Token(raw) => match jwt.validate_access_bytes(raw) {
+            Credentials::Token(raw) => match jwt.validate_access(raw) {
                 Ok(token) => Some(token),
                 Err(e) => return self.reject(AuthRejection::InvalidToken(e)),
             },

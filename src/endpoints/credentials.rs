@@ -46,6 +46,15 @@ impl LoginUser {
         }
     }
 
+    /// A user whose account is disabled: refused with the same 401 as a
+    /// wrong password when `check_user_is_active` is on.
+    pub fn inactive(user_id: impl Into<String>) -> Self {
+        Self {
+            is_active: false,
+            ..Self::active(user_id)
+        }
+    }
+
     /// Adds custom claims (a `Serialize` value that is a JSON object).
     pub fn with_claims<T: serde::Serialize>(mut self, claims: &T) -> Self {
         if let Ok(Value::Object(map)) = serde_json::to_value(claims) {
@@ -86,7 +95,7 @@ pub trait CredentialChecker: Send + Sync + 'static {
     }
 }
 
-type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::user::BoxFuture;
 
 /// Object-safe form of [`CredentialChecker`].
 pub(crate) trait DynChecker: Send + Sync {

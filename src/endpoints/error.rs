@@ -55,10 +55,7 @@ impl ApiError {
 
 impl ApiError {
     pub(crate) fn into_response(self, settings: &Settings) -> Response<Bytes> {
-        let scheme = settings
-            .auth_header_types
-            .first()
-            .map_or("Bearer", String::as_str);
+        let scheme = settings.challenge_scheme();
         let unauthorized = |body: Value, error: Option<(&str, &str)>| {
             with_challenge(
                 json(StatusCode::UNAUTHORIZED, &body),

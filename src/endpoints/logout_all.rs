@@ -20,7 +20,7 @@ pub(crate) async fn logout_all(
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
         Credentials::Token(raw) => jwt
-            .validate_access_bytes(raw)
+            .validate_access(raw)
             .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
     };
     jwt.verdict(&token, Use::Authenticate)

@@ -2,7 +2,7 @@
 //! "revoked before" instants and outstanding tokens live.
 //!
 //! Every backend implements [`RevocationStore`] and passes the same
-//! conformance suite ([`conformance`], feature `conformance`), so
+//! conformance suite (`store::conformance`, feature `conformance`), so
 //! blacklisting, rotation and revocation behave the same everywhere.
 //! The contract every backend keeps:
 //!

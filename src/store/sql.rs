@@ -34,23 +34,16 @@ enum Backend {
     Postgres(sqlx::PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to whichever pool this store has, and
-/// `$greatest` to the backend's two-argument maximum function.
+/// Runs `$body` with `$pool` bound to whichever pool this store has. The
+/// SQL is the same for both: standard SQL only (`CASE`, not SQLite's
+/// two-argument `MAX` or PostgreSQL's `GREATEST`).
 macro_rules! on_pool {
-    ($store:expr, |$pool:ident, $greatest:ident| $body:expr) => {
+    ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite($pool) => {
-                #[allow(unused_variables)]
-                let $greatest = "MAX";
-                $body
-            }
+            Backend::Sqlite($pool) => $body,
             #[cfg(feature = "postgres")]
-            Backend::Postgres($pool) => {
-                #[allow(unused_variables)]
-                let $greatest = "GREATEST";
-                $body
-            }
+            Backend::Postgres($pool) => $body,
         }
     };
 }
@@ -201,7 +194,7 @@ impl SqlStore {
     }
 
     fn backend_name(&self) -> &'static str {
-        on_pool!(self, |_pool, _g| {
+        on_pool!(self, |_pool| {
             match self.backend {
                 #[cfg(feature = "sqlite")]
                 Backend::Sqlite(_) => "sqlite",
@@ -246,7 +239,7 @@ impl SqlStore {
         let jti = escape(e.jti);
         let exp = to_i64(e.expires_at);
         let rotated_at = e.rotation.then(|| to_i64(e.now));
-        on_pool!(self, |pool, g| {
+        on_pool!(self, |pool| {
             self.timed(async {
                 let done = sqlx::query(
                     "INSERT INTO simplejwt_blacklist (jti, expires_at, rotated_at) VALUES ($1, $2, $3) \
@@ -261,11 +254,9 @@ impl SqlStore {
                     return Ok(Blacklisted::Inserted);
                 }
                 // Already there: only ever extend its life, and learn why it is there.
-                let sql = if g == "MAX" {
-                    "UPDATE simplejwt_blacklist SET expires_at = MAX(expires_at, $2) WHERE jti = $1 RETURNING rotated_at"
-                } else {
-                    "UPDATE simplejwt_blacklist SET expires_at = GREATEST(expires_at, $2) WHERE jti = $1 RETURNING rotated_at"
-                };
+                let sql = "UPDATE simplejwt_blacklist \
+                           SET expires_at = CASE WHEN expires_at > $2 THEN expires_at ELSE $2 END \
+                           WHERE jti = $1 RETURNING rotated_at";
                 let found: Option<Option<i64>> = sqlx::query_scalar(sql)
                     .bind(jti.as_ref())
                     .bind(exp)
@@ -280,7 +271,7 @@ impl SqlStore {
     }
 
     async fn exists(&self, sql: &'static str, key: &str) -> Result<bool, StoreError> {
-        let n: i64 = on_pool!(self, |pool, _g| {
+        let n: i64 = on_pool!(self, |pool| {
             self.timed(
                 sqlx::query_scalar(sql)
                     .bind(escape(key).as_ref())
@@ -294,17 +285,11 @@ impl SqlStore {
     async fn revoke_family_impl(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
         let family = escape(family);
         let exp = to_i64(expires_at);
-        on_pool!(self, |pool, g| {
-            let sql = match g {
-                "MAX" => {
-                    "INSERT INTO simplejwt_revoked_family (family, expires_at) VALUES ($1, $2) \
-                          ON CONFLICT (family) DO UPDATE SET expires_at = MAX(simplejwt_revoked_family.expires_at, excluded.expires_at)"
-                }
-                _ => {
-                    "INSERT INTO simplejwt_revoked_family (family, expires_at) VALUES ($1, $2) \
-                      ON CONFLICT (family) DO UPDATE SET expires_at = GREATEST(simplejwt_revoked_family.expires_at, excluded.expires_at)"
-                }
-            };
+        on_pool!(self, |pool| {
+            let sql = "INSERT INTO simplejwt_revoked_family (family, expires_at) VALUES ($1, $2) \
+                       ON CONFLICT (family) DO UPDATE SET expires_at = CASE \
+                       WHEN simplejwt_revoked_family.expires_at > excluded.expires_at \
+                       THEN simplejwt_revoked_family.expires_at ELSE excluded.expires_at END";
             self.timed(
                 sqlx::query(sql)
                     .bind(family.as_ref())
@@ -324,21 +309,13 @@ impl SqlStore {
         keep_until: u64,
     ) -> Result<(), StoreError> {
         let user_id = escape(user_id);
-        on_pool!(self, |pool, g| {
-            let sql = match g {
-                "MAX" => {
-                    "INSERT INTO simplejwt_user_revocation (user_id, revoked_before, keep_until) VALUES ($1, $2, $3) \
-                          ON CONFLICT (user_id) DO UPDATE SET \
-                          revoked_before = MAX(simplejwt_user_revocation.revoked_before, excluded.revoked_before), \
-                          keep_until = MAX(simplejwt_user_revocation.keep_until, excluded.keep_until)"
-                }
-                _ => {
-                    "INSERT INTO simplejwt_user_revocation (user_id, revoked_before, keep_until) VALUES ($1, $2, $3) \
-                      ON CONFLICT (user_id) DO UPDATE SET \
-                      revoked_before = GREATEST(simplejwt_user_revocation.revoked_before, excluded.revoked_before), \
-                      keep_until = GREATEST(simplejwt_user_revocation.keep_until, excluded.keep_until)"
-                }
-            };
+        on_pool!(self, |pool| {
+            let sql = "INSERT INTO simplejwt_user_revocation (user_id, revoked_before, keep_until) VALUES ($1, $2, $3) \
+                       ON CONFLICT (user_id) DO UPDATE SET \
+                       revoked_before = CASE WHEN simplejwt_user_revocation.revoked_before > excluded.revoked_before \
+                       THEN simplejwt_user_revocation.revoked_before ELSE excluded.revoked_before END, \
+                       keep_until = CASE WHEN simplejwt_user_revocation.keep_until > excluded.keep_until \
+                       THEN simplejwt_user_revocation.keep_until ELSE excluded.keep_until END";
             self.timed(
                 sqlx::query(sql)
                     .bind(user_id.as_ref())
@@ -353,7 +330,7 @@ impl SqlStore {
     }
 
     async fn user_instant(&self, user_id: &str) -> Result<Option<u64>, StoreError> {
-        let v: Option<i64> = on_pool!(self, |pool, _g| {
+        let v: Option<i64> = on_pool!(self, |pool| {
             self.timed(
                 sqlx::query_scalar(
                     "SELECT revoked_before FROM simplejwt_user_revocation WHERE user_id = $1",
@@ -369,7 +346,7 @@ impl SqlStore {
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
         // One round trip for the three checks.
         let iat = q.issued_at.map_or(0, to_i64);
-        let n: i64 = on_pool!(self, |pool, _g| {
+        let n: i64 = on_pool!(self, |pool| {
             self.timed(
                 sqlx::query_scalar(
                     "SELECT CASE WHEN \
@@ -390,7 +367,7 @@ impl SqlStore {
     }
 
     async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
-        on_pool!(self, |pool, _g| {
+        on_pool!(self, |pool| {
             self.timed(
                 sqlx::query(
                     "INSERT INTO simplejwt_outstanding (jti, user_id, family, issued_at, expires_at) \
@@ -415,7 +392,7 @@ impl SqlStore {
         now: u64,
     ) -> Result<Vec<OutstandingToken>, StoreError> {
         type Row = (String, String, Option<String>, i64, i64);
-        let rows: Vec<Row> = on_pool!(self, |pool, _g| {
+        let rows: Vec<Row> = on_pool!(self, |pool| {
             self.timed(
                 sqlx::query_as(
                     "SELECT jti, user_id, family, issued_at, expires_at FROM simplejwt_outstanding \
@@ -456,7 +433,7 @@ impl SqlStore {
         let mut total = 0;
         for sql in BATCHES {
             loop {
-                let n = on_pool!(self, |pool, _g| {
+                let n = on_pool!(self, |pool| {
                     self.timed(sqlx::query(sql).bind(now).execute(pool))
                         .await
                         .map(|r| r.rows_affected())

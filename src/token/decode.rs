@@ -40,18 +40,13 @@ impl SimpleJwt {
     }
 
     /// Validates a token the way the auth layer does: any of the configured
-    /// `auth_token_types` (access only by default).
-    pub fn validate_access(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+    /// `auth_token_types` (access only by default). Takes the text or the
+    /// raw bytes of a header.
+    pub fn validate_access(&self, token: impl AsRef<[u8]>) -> Result<VerifiedToken, TokenError> {
         self.inner.decode(
-            token.as_bytes(),
+            token.as_ref(),
             Expect::OneOf(&self.inner.settings.auth_token_types),
         )
-    }
-
-    /// [`validate_access`](Self::validate_access) on raw header bytes.
-    pub(crate) fn validate_access_bytes(&self, token: &[u8]) -> Result<VerifiedToken, TokenError> {
-        self.inner
-            .decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
     }
 
     /// Validates a token of any type (the verify endpoint).
