@@ -68,16 +68,7 @@ impl<T> DerefMut for Claims<T> {
     }
 }
 
-/// The user loaded by the layer's [`UserResolver`](crate::UserResolver).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CurrentUser<U>(pub U);
-
-impl<U> Deref for CurrentUser<U> {
-    type Target = U;
-    fn deref(&self) -> &U {
-        &self.0
-    }
-}
+pub use crate::user::CurrentUser;
 
 /// Why an extractor could not produce its value.
 #[derive(Debug)]

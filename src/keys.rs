@@ -14,7 +14,16 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use sha2::{Sha256, Sha384, Sha512};
 
-use crate::settings::ConfigError;
+/// Why a key was refused. `build()` reports it as a
+/// [`ConfigError`](crate::ConfigError) of kind [`Key`](crate::ConfigErrorKind::Key).
+#[derive(Debug)]
+pub(crate) struct KeyError(pub(crate) String);
+
+impl KeyError {
+    fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
 
 /// Key material together with the one algorithm it is allowed to use.
 ///
@@ -131,27 +140,27 @@ pub(crate) enum HmacKey {
 }
 
 impl HmacKey {
-    fn new(alg: Algorithm, secret: &[u8]) -> Result<Self, ConfigError> {
+    fn new(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         let (min, key) = match alg {
             Algorithm::HS256 => (32, Hmac::<Sha256>::new_from_slice(secret).map(Self::S256)),
             Algorithm::HS384 => (48, Hmac::<Sha384>::new_from_slice(secret).map(Self::S384)),
             Algorithm::HS512 => (64, Hmac::<Sha512>::new_from_slice(secret).map(Self::S512)),
             other => {
-                return Err(ConfigError::key(format!(
+                return Err(KeyError::new(format!(
                     "a shared secret can only be used with HS256, HS384 or HS512, not {other:?}; \
                      use Key::private_pem / Key::public_pem for asymmetric algorithms"
                 )));
             }
         };
         if secret.len() < min {
-            return Err(ConfigError::key(format!(
+            return Err(KeyError::new(format!(
                 "the {alg:?} secret is {} bytes long; it must be at least {min} bytes \
                  (the hash output size, RFC 7518 section 3.2). Generate one with \
                  `openssl rand -base64 {min}`",
                 secret.len()
             )));
         }
-        key.map_err(|_| ConfigError::key("the HMAC secret was rejected"))
+        key.map_err(|_| KeyError::new("the HMAC secret was rejected"))
     }
 
     /// Signs `message`, returning the base64url signature.
@@ -293,7 +302,7 @@ impl fmt::Debug for KeySet {
 }
 
 impl KeySet {
-    pub(crate) fn build(signing: Option<Key>, verifying: Vec<Key>) -> Result<Self, ConfigError> {
+    pub(crate) fn build(signing: Option<Key>, verifying: Vec<Key>) -> Result<Self, KeyError> {
         install_crypto_provider();
         let mut set = KeySet {
             signing: None,
@@ -310,7 +319,7 @@ impl KeySet {
         for key in &verifying {
             let vk = verifying_key(key)?;
             if set.verifying.iter().any(|existing| existing.kid == vk.kid) {
-                return Err(ConfigError::key(format!(
+                return Err(KeyError::new(format!(
                     "two verifying keys share the key id {:?}; every key needs its own `kid`",
                     vk.kid
                 )));
@@ -318,7 +327,7 @@ impl KeySet {
             set.verifying.push(vk);
         }
         if set.verifying.is_empty() {
-            return Err(ConfigError::key(
+            return Err(KeyError::new(
                 "no key configured: call `with_secret`, `with_signing_key` or `with_verifying_key`",
             ));
         }
@@ -327,7 +336,7 @@ impl KeySet {
             // more than one would make the choice ambiguous.
             let kidless = set.verifying.iter().filter(|k| k.kid.is_none()).count();
             if kidless > 1 {
-                return Err(ConfigError::key(
+                return Err(KeyError::new(
                     "several verifying keys without a `kid`: give each key an id with `Key::with_kid`",
                 ));
             }
@@ -380,11 +389,11 @@ impl KeySet {
 
     /// Signs and verifies a probe message with every key so that a broken key
     /// or a missing crypto backend fails here, never while serving requests.
-    fn self_test(&self) -> Result<(), ConfigError> {
+    fn self_test(&self) -> Result<(), KeyError> {
         let probe = b"eyJhbGciOiJub25lIn0.eyJzZWxmLXRlc3QiOnRydWV9";
         if let Some(signing) = &self.signing {
             let sig = signing.sign(probe).map_err(|e| {
-                ConfigError::key(format!(
+                KeyError::new(format!(
                     "the signing key cannot sign with {:?}: {e}",
                     signing.alg
                 ))
@@ -393,11 +402,9 @@ impl KeySet {
                 .verifying
                 .iter()
                 .find(|k| k.kid == signing.kid)
-                .ok_or_else(|| {
-                    ConfigError::key("no verifying key matches the signing key's kid")
-                })?;
+                .ok_or_else(|| KeyError::new("no verifying key matches the signing key's kid"))?;
             if !verifier.verify(probe, sig.as_bytes()) {
-                return Err(ConfigError::key(format!(
+                return Err(KeyError::new(format!(
                     "the verifying key with kid {:?} does not verify what the signing key signs; \
                      check that both halves belong to the same key pair and algorithm",
                     signing.kid
@@ -409,7 +416,7 @@ impl KeySet {
                 // A wrong signature must give `false` (or an error for a
                 // malformed key), never reach an uninstalled provider.
                 jsonwebtoken::crypto::verify("AAAA", probe, dk, key.alg).map_err(|e| {
-                    ConfigError::key(format!(
+                    KeyError::new(format!(
                         "the verifying key {:?} cannot be used with {:?}: {e}",
                         key.kid, key.alg
                     ))
@@ -464,13 +471,13 @@ fn sorted_header_for(alg: Algorithm, kid: Option<&str>) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&map).unwrap_or_default())
 }
 
-fn signing_key(key: &Key) -> Result<SigningKey, ConfigError> {
+fn signing_key(key: &Key) -> Result<SigningKey, KeyError> {
     let signer = match (&key.material, key.alg.family()) {
         (Material::Secret(secret), AlgorithmFamily::Hmac) => {
             Signer::Hmac(HmacKey::new(key.alg, secret)?)
         }
         (Material::Secret(_), _) => {
-            return Err(ConfigError::key(format!(
+            return Err(KeyError::new(format!(
                 "{:?} needs a private key (`Key::private_pem`), not a shared secret",
                 key.alg
             )));
@@ -479,7 +486,7 @@ fn signing_key(key: &Key) -> Result<SigningKey, ConfigError> {
             Signer::Asymmetric(encoding_key_from_pem(key.alg, family, pem)?)
         }
         (Material::PublicPem(_) | Material::PublicJwk(_), _) => {
-            return Err(ConfigError::key(
+            return Err(KeyError::new(
                 "a public key cannot sign: pass the private key as the signing key \
                  and the public key as a verifying key",
             ));
@@ -498,25 +505,25 @@ fn encoding_key_from_pem(
     alg: Algorithm,
     family: AlgorithmFamily,
     pem: &[u8],
-) -> Result<EncodingKey, ConfigError> {
+) -> Result<EncodingKey, KeyError> {
     let result = match family {
         AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
         AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
         AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
         AlgorithmFamily::Hmac => {
-            return Err(ConfigError::key(format!(
+            return Err(KeyError::new(format!(
                 "{alg:?} is an HMAC algorithm: use `Key::hmac` with a shared secret"
             )));
         }
     };
     result.map_err(|e| {
-        ConfigError::key(format!(
+        KeyError::new(format!(
             "the private key is not a {family:?} PEM key usable with {alg:?}: {e}"
         ))
     })
 }
 
-fn verifying_key_from_signing(key: &Key) -> Result<VerifyingKey, ConfigError> {
+fn verifying_key_from_signing(key: &Key) -> Result<VerifyingKey, KeyError> {
     match &key.material {
         Material::Secret(secret) => Ok(VerifyingKey {
             alg: key.alg,
@@ -527,14 +534,14 @@ fn verifying_key_from_signing(key: &Key) -> Result<VerifyingKey, ConfigError> {
         Material::PrivatePem(pem) => {
             let ek = encoding_key_from_pem(key.alg, key.alg.family(), pem)?;
             let jwk = Jwk::from_encoding_key(&ek, key.alg)
-                .map_err(|e| ConfigError::key(format!("cannot derive the public key: {e}")))?;
+                .map_err(|e| KeyError::new(format!("cannot derive the public key: {e}")))?;
             public_from_jwk(key, jwk)
         }
         Material::PublicPem(_) | Material::PublicJwk(_) => verifying_key(key),
     }
 }
 
-fn verifying_key(key: &Key) -> Result<VerifyingKey, ConfigError> {
+fn verifying_key(key: &Key) -> Result<VerifyingKey, KeyError> {
     let family = key.alg.family();
     match &key.material {
         Material::Secret(_) | Material::PrivatePem(_) => verifying_key_from_signing(key),
@@ -545,36 +552,36 @@ fn verifying_key(key: &Key) -> Result<VerifyingKey, ConfigError> {
                 AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
                 AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
                 AlgorithmFamily::Hmac => {
-                    return Err(ConfigError::key(format!(
+                    return Err(KeyError::new(format!(
                         "{:?} is an HMAC algorithm: use `Key::hmac` with a shared secret",
                         key.alg
                     )));
                 }
             }
             .map_err(|e| {
-                ConfigError::key(format!(
+                KeyError::new(format!(
                     "the verifying key is not a {family:?} public PEM key usable with {:?}: {e}",
                     key.alg
                 ))
             })?;
             let jwk = Jwk::from_decoding_key(&dk, Some(key.alg)).map_err(|e| {
-                ConfigError::key(format!("cannot describe the public key as a JWK: {e}"))
+                KeyError::new(format!("cannot describe the public key as a JWK: {e}"))
             })?;
             public_from_jwk(key, jwk)
         }
     }
 }
 
-fn public_from_jwk(key: &Key, mut jwk: Jwk) -> Result<VerifyingKey, ConfigError> {
+fn public_from_jwk(key: &Key, mut jwk: Jwk) -> Result<VerifyingKey, KeyError> {
     if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
-        return Err(ConfigError::key(
+        return Err(KeyError::new(
             "a symmetric (oct) JWK is an HMAC secret, not a public key: its `k` is not valid base64url",
         ));
     }
     let dk = DecodingKey::from_jwk(&jwk)
-        .map_err(|e| ConfigError::key(format!("unusable public key: {e}")))?;
+        .map_err(|e| KeyError::new(format!("unusable public key: {e}")))?;
     if dk.family() != key.alg.family() {
-        return Err(ConfigError::key(format!(
+        return Err(KeyError::new(format!(
             "the verifying key is a {:?} key but the algorithm is {:?}; one algorithm per key",
             dk.family(),
             key.alg

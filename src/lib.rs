@@ -76,6 +76,7 @@ pub mod auth;
 pub mod clock;
 pub mod endpoints;
 pub mod extract;
+mod jwt;
 mod keys;
 mod paths;
 mod response;
@@ -86,17 +87,18 @@ pub mod token;
 mod user;
 
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
-pub use extract::{Claims, ClaimsRejection, CurrentUser};
+pub use extract::{Claims, ClaimsRejection};
 pub use jsonwebtoken::Algorithm;
 /// JSON Web Keys, as [`SimpleJwtBuilder::with_jwk_set`] takes them and
 /// [`SimpleJwt::jwks`] returns them.
 pub use jsonwebtoken::jwk;
+pub use jwt::SimpleJwt;
 pub use keys::Key;
 pub use paths::TokenPaths;
-pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwt, SimpleJwtBuilder};
+pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwtBuilder};
 pub use store::{MemoryStore, RevocationStore};
 pub use token::{MintError, TokenError, TokenPair, TokenType, VerifiedToken};
-pub use user::{UserRecord, UserResolver};
+pub use user::{CurrentUser, UserRecord, UserResolver};
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

@@ -2,7 +2,7 @@
 //! verdict on a validated token that the auth layer, the verify endpoint and
 //! the refresh endpoints all ask for, so that they never disagree.
 
-use crate::settings::SimpleJwt;
+use crate::jwt::SimpleJwt;
 use crate::store::{
     BlacklistEntry, Blacklisted, RevocationQuery, RevocationStore, StoreError, StoreErrorKind,
 };

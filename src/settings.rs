@@ -42,6 +42,12 @@ pub enum ConfigErrorKind {
     Environment,
 }
 
+impl From<crate::keys::KeyError> for ConfigError {
+    fn from(e: crate::keys::KeyError) -> Self {
+        Self::key(e.0)
+    }
+}
+
 impl ConfigError {
     pub(crate) fn key(message: impl Into<String>) -> Self {
         Self::new(ConfigErrorKind::Key, message)
@@ -60,7 +66,7 @@ impl ConfigError {
     }
 }
 
-/// The resolved settings, readable from [`SimpleJwt::settings`].
+/// The resolved settings, readable from [`SimpleJwt::settings`](crate::SimpleJwt::settings).
 ///
 /// Names follow Simple JWT's `SIMPLE_JWT` dictionary in snake case.
 #[derive(Debug, Clone)]
@@ -199,85 +205,7 @@ impl Default for Settings {
     }
 }
 
-/// The shared heart of the crate: settings, keys, clock and store.
-///
-/// Build it once; clones are one `Arc` bump. It mints tokens
-/// ([`SimpleJwt::for_user`]), validates them ([`SimpleJwt::validate`]),
-/// and builds the auth layer ([`SimpleJwt::layer`]) and the endpoints.
-///
-/// ```
-/// use tower_simplejwt::SimpleJwt;
-///
-/// let jwt = SimpleJwt::builder()
-///     .with_secret("a secret of at least thirty-two bytes!")
-///     .build()
-///     .unwrap();
-/// let access = jwt.for_user("42").access().unwrap();
-/// let token = jwt.validate_access(&access).unwrap();
-/// assert_eq!(token.user_id(), Some("42"));
-///
-/// // Too short for HS256: refused at build time, with the fix in the message.
-/// let err = SimpleJwt::builder().with_secret("short").build().unwrap_err();
-/// assert!(err.to_string().contains("at least 32 bytes"));
-/// ```
-#[derive(Clone)]
-pub struct SimpleJwt {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) settings: Settings,
-    pub(crate) keys: KeySet,
-    pub(crate) store: Option<Arc<dyn RevocationStore>>,
-    pub(crate) clock: Arc<dyn Clock>,
-}
-
-impl fmt::Debug for SimpleJwt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimpleJwt")
-            .field("settings", &self.inner.settings)
-            .field("keys", &self.inner.keys)
-            .field("store", &self.inner.store.as_ref().map(|s| s.name()))
-            .field("clock", &self.inner.clock)
-            .finish()
-    }
-}
-
-impl SimpleJwt {
-    /// Starts a configuration with Simple JWT's defaults.
-    pub fn builder() -> SimpleJwtBuilder {
-        SimpleJwtBuilder::default()
-    }
-
-    /// The resolved settings.
-    pub fn settings(&self) -> &Settings {
-        &self.inner.settings
-    }
-
-    /// The revocation store, if one is configured.
-    pub fn store(&self) -> Option<&Arc<dyn RevocationStore>> {
-        self.inner.store.as_ref()
-    }
-
-    /// The current time of the configured clock, in Unix seconds.
-    pub fn now(&self) -> u64 {
-        self.inner.clock.now()
-    }
-
-    /// Whether this configuration has a signing key (verify-only
-    /// configurations have none and cannot mint).
-    pub(crate) fn can_sign(&self) -> bool {
-        self.inner.keys.signing.is_some()
-    }
-
-    /// The public JWK Set (`{"keys": [...]}`) of every asymmetric verifying
-    /// key, to serve at `/.well-known/jwks.json`. HMAC secrets never appear.
-    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        self.inner.keys.jwks()
-    }
-}
-
-/// Builder for [`SimpleJwt`]; see [`Settings`] for every default.
+/// Builder for [`SimpleJwt`](crate::SimpleJwt); see [`Settings`] for every default.
 #[must_use]
 #[derive(Default)]
 pub struct SimpleJwtBuilder {
@@ -632,8 +560,9 @@ impl SimpleJwtBuilder {
         Ok(b)
     }
 
-    /// Checks everything and builds the shared configuration.
-    pub fn build(self) -> Result<SimpleJwt, ConfigError> {
+    /// Checks everything; [`build`](Self::build) turns the result into the
+    /// shared handle.
+    pub(crate) fn check(self) -> Result<Checked, ConfigError> {
         let mut settings = self.settings;
         let invalid = |m: String| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
         let keys = KeySet::build(self.signing, self.verifying)?;
@@ -755,13 +684,19 @@ impl SimpleJwtBuilder {
         if settings.max_token_length < 64 {
             return invalid("max_token_length below 64 bytes rejects every token".into());
         }
-        Ok(SimpleJwt {
-            inner: Arc::new(Inner {
-                settings,
-                keys,
-                store: self.store,
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            }),
+        Ok(Checked {
+            settings,
+            keys,
+            store: self.store,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
+}
+
+/// A configuration that passed every check.
+pub(crate) struct Checked {
+    pub(crate) settings: Settings,
+    pub(crate) keys: KeySet,
+    pub(crate) store: Option<Arc<dyn RevocationStore>>,
+    pub(crate) clock: Arc<dyn Clock>,
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use http::Extensions;
 
-use crate::auth::AuthRejection;
 use crate::settings::Settings;
 use crate::store::StoreError;
 use crate::token::VerifiedToken;
@@ -48,6 +47,18 @@ impl<U> UserRecord<U> {
     }
 }
 
+/// The user the layer's [`UserResolver`] loaded for this request; the
+/// extractor of the same name hands it to handlers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CurrentUser<U>(pub U);
+
+impl<U> std::ops::Deref for CurrentUser<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
 /// Loads the user for a validated token (Simple JWT's `get_user`).
 ///
 /// Return `Ok(None)` for an unknown user (401 `user_not_found`) and `Err`
@@ -75,13 +86,28 @@ impl Resolved {
     }
 }
 
+/// Why the user behind a valid token is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserRefusal {
+    /// The token names no user.
+    NoUserId,
+    /// The resolver knows no such user.
+    NotFound,
+    /// The user is inactive (`check_user_is_active`).
+    Inactive,
+    /// The token predates a password change (`check_revoke_token`).
+    PasswordChanged,
+    /// The lookup failed: nothing is accepted.
+    Unavailable,
+}
+
 /// Object-safe form of [`UserResolver`].
 pub(crate) trait DynResolver: Send + Sync {
     fn resolve<'a>(
         &'a self,
         settings: &'a Settings,
         token: &'a VerifiedToken,
-    ) -> BoxFuture<'a, Result<Resolved, AuthRejection>>;
+    ) -> BoxFuture<'a, Result<Resolved, UserRefusal>>;
 }
 
 impl<R: UserResolver> DynResolver for R {
@@ -89,15 +115,15 @@ impl<R: UserResolver> DynResolver for R {
         &'a self,
         settings: &'a Settings,
         token: &'a VerifiedToken,
-    ) -> BoxFuture<'a, Result<Resolved, AuthRejection>> {
+    ) -> BoxFuture<'a, Result<Resolved, UserRefusal>> {
         Box::pin(async move {
-            let user_id = token.user_id().ok_or(AuthRejection::NoUserId)?;
+            let user_id = token.user_id().ok_or(UserRefusal::NoUserId)?;
             let record = UserResolver::resolve(self, user_id, token)
                 .await
-                .map_err(|_| AuthRejection::Unavailable)?
-                .ok_or(AuthRejection::UserNotFound)?;
+                .map_err(|_| UserRefusal::Unavailable)?
+                .ok_or(UserRefusal::NotFound)?;
             check_record(settings, token, &record)?;
-            let user = crate::extract::CurrentUser(record.user);
+            let user = CurrentUser(record.user);
             Ok(Resolved(Box::new(move |ext: &mut Extensions| {
                 ext.insert(user);
             })))
@@ -106,17 +132,17 @@ impl<R: UserResolver> DynResolver for R {
 }
 
 /// The active and password checks shared by the layer and refresh.
-pub(crate) fn check_record<U>(
+fn check_record<U>(
     settings: &Settings,
     token: &VerifiedToken,
     record: &UserRecord<U>,
-) -> Result<(), AuthRejection> {
+) -> Result<(), UserRefusal> {
     if settings.check_user_is_active && !record.is_active {
-        return Err(AuthRejection::UserInactive);
+        return Err(UserRefusal::Inactive);
     }
     if settings.check_revoke_token && token.revoke_claim() != record.password_fingerprint.as_deref()
     {
-        return Err(AuthRejection::PasswordChanged);
+        return Err(UserRefusal::PasswordChanged);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::auth::{AuthBody, AuthRejection};
-use crate::settings::SimpleJwt;
+use crate::jwt::SimpleJwt;
 
 type Check<B> = Pin<Box<dyn Future<Output = Result<Request<B>, AuthRejection>> + Send>>;
 

@@ -4,7 +4,7 @@ use http::HeaderMap;
 use http::header::COOKIE;
 
 use crate::auth::AuthRejection;
-use crate::settings::Inner;
+use crate::settings::Settings;
 
 /// What the request carries.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,10 +22,10 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
-    let mut values = headers.get_all(&inner.settings.auth_header_name).iter();
+pub(crate) fn credentials<'a>(settings: &Settings, headers: &'a HeaderMap) -> Credentials<'a> {
+    let mut values = headers.get_all(&settings.auth_header_name).iter();
     let Some(value) = values.next() else {
-        return from_cookie(inner, headers);
+        return from_cookie(settings, headers);
     };
     if values.next().is_some() {
         return Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader);
@@ -41,8 +41,7 @@ pub(crate) fn credentials<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credenti
         return Credentials::Anonymous;
     }
     // RFC 9110 11.1: the scheme is case-insensitive.
-    if !inner
-        .settings
+    if !settings
         .auth_header_types
         .iter()
         .any(|t| t.as_bytes().eq_ignore_ascii_case(scheme))
@@ -64,8 +63,8 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-fn from_cookie<'a>(inner: &Inner, headers: &'a HeaderMap) -> Credentials<'a> {
-    let Some(name) = &inner.settings.auth_cookie else {
+fn from_cookie<'a>(settings: &Settings, headers: &'a HeaderMap) -> Credentials<'a> {
+    let Some(name) = &settings.auth_cookie else {
         return Credentials::Anonymous;
     };
     let mut found = None;

@@ -5,8 +5,8 @@ use http::HeaderValue;
 use tower_layer::Layer;
 
 use crate::auth::JwtAuth;
+use crate::jwt::SimpleJwt;
 use crate::response::challenge;
-use crate::settings::SimpleJwt;
 use crate::user::{SharedResolver, UserResolver};
 
 /// Applies [`JwtAuth`] to a service. Build it with [`SimpleJwt::layer`];

@@ -6,6 +6,7 @@ use crate::response::{challenge, json, with_challenge};
 use crate::revocation::Refusal;
 use crate::settings::Settings;
 use crate::token::TokenError;
+use crate::user::UserRefusal;
 
 /// Why the auth layer refused a request.
 ///
@@ -44,6 +45,17 @@ pub enum AuthRejection {
 }
 
 impl AuthRejection {
+    /// The layer's answer to a refused user.
+    pub(crate) fn user_refused(refusal: UserRefusal) -> Self {
+        match refusal {
+            UserRefusal::NoUserId => Self::NoUserId,
+            UserRefusal::NotFound => Self::UserNotFound,
+            UserRefusal::Inactive => Self::UserInactive,
+            UserRefusal::PasswordChanged => Self::PasswordChanged,
+            UserRefusal::Unavailable => Self::Unavailable,
+        }
+    }
+
     /// The layer's answer to a refused token.
     pub(crate) fn refused(refusal: Refusal) -> Self {
         match refusal {

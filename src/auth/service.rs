@@ -61,7 +61,7 @@ where
             });
             return ResponseFuture::inner(self.inner.call(req));
         }
-        let token = match credentials(inner, req.headers()) {
+        let token = match credentials(&inner.settings, req.headers()) {
             Credentials::Anonymous if self.layer.required => {
                 return self.reject(AuthRejection::MissingCredentials);
             }
@@ -100,7 +100,8 @@ where
                     if let Some(resolver) = &layer.resolver {
                         resolver
                             .resolve(&layer.jwt.inner.settings, &token)
-                            .await?
+                            .await
+                            .map_err(AuthRejection::user_refused)?
                             .insert_into(req.extensions_mut());
                     }
                     insert_context(&layer, &mut req, Some(token));

@@ -42,7 +42,7 @@ pub(crate) async fn blacklist(
     }
     if jwt.settings().check_access_revocation {
         // The access token sent along, if valid and the same user's, goes too.
-        if let Credentials::Token(raw) = credentials(&jwt.inner, &parts.headers) {
+        if let Credentials::Token(raw) = credentials(jwt.settings(), &parts.headers) {
             if let Ok(access) = jwt.validate_access(raw) {
                 if access.user_id() == token.user_id() {
                     jwt.blacklist(&access)

@@ -16,7 +16,7 @@ pub(crate) async fn logout_all(
     parts: &Parts,
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
-    let token = match credentials(&jwt.inner, &parts.headers) {
+    let token = match credentials(jwt.settings(), &parts.headers) {
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
         Credentials::Token(raw) => jwt

@@ -71,8 +71,9 @@ use crate::endpoints::credentials::DynChecker;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::Issue;
 use crate::endpoints::request::{check_method, read_data};
+use crate::jwt::SimpleJwt;
 use crate::response::{json, no_store};
-use crate::settings::{ConfigError, ConfigErrorKind, SimpleJwt};
+use crate::settings::{ConfigError, ConfigErrorKind};
 use crate::user::{SharedResolver, UserResolver};
 
 /// Everything the endpoints share.

@@ -5,7 +5,6 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::auth::AuthRejection;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::mint_error;
 use crate::endpoints::request::fields;
@@ -13,7 +12,8 @@ use crate::endpoints::revoked::{reuse, rotated_within_grace};
 use crate::endpoints::{Shared, token_response};
 use crate::revocation::{Refusal, Use};
 use crate::store::Blacklisted;
-use crate::token::{TokenError, TokenType, VerifiedToken, successor_jti};
+use crate::token::{TokenError, TokenType, VerifiedToken};
+use crate::user::UserRefusal;
 
 /// The app's user re-check on refresh: deleted, inactive or
 /// password-changed users get "No active account found for the given token.".
@@ -23,9 +23,11 @@ async fn recheck_user(shared: &Shared, token: &VerifiedToken) -> Result<(), ApiE
     };
     match resolver.resolve(shared.jwt.settings(), token).await {
         Ok(_) => Ok(()),
-        Err(AuthRejection::Unavailable) => Err(ApiError::Unavailable),
-        Err(AuthRejection::NoUserId) => Err(TokenError::NoUserId.into()),
-        Err(_) => Err(ApiError::NoActiveAccountForToken),
+        Err(UserRefusal::Unavailable) => Err(ApiError::Unavailable),
+        Err(UserRefusal::NoUserId) => Err(TokenError::NoUserId.into()),
+        Err(UserRefusal::NotFound | UserRefusal::Inactive | UserRefusal::PasswordChanged) => {
+            Err(ApiError::NoActiveAccountForToken)
+        }
     }
 }
 
@@ -43,7 +45,6 @@ pub(crate) async fn refresh(
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let settings = jwt.settings();
-    let inner = &jwt.inner;
     let [raw] = fields(&data, ["refresh"])?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
     let spent_before = match jwt.verdict(&token, Use::Refresh).await {
@@ -58,10 +59,8 @@ pub(crate) async fn refresh(
     };
     recheck_user(shared, &token).await?;
 
-    let copied = inner.copied_claims(&token);
     if !settings.rotate_refresh_tokens {
-        let access = inner.derive_with(&token, TokenType::Access, copied);
-        let access = inner.encode(&access).map_err(mint_error)?;
+        let access = jwt.access_from_refresh(&token).map_err(mint_error)?;
         return Ok(token_response(
             StatusCode::OK,
             &Refreshed {
@@ -70,7 +69,7 @@ pub(crate) async fn refresh(
             },
         ));
     }
-    let (access, refresh, retry) = if settings.blacklist_after_rotation {
+    let (rotation, retry) = if settings.blacklist_after_rotation {
         // Spend the old token before minting anything: of many concurrent
         // refreshes exactly one inserts. The successor is the same for every
         // retry of this rotation (same `jti`, same instants), so a retry
@@ -86,39 +85,28 @@ pub(crate) async fn refresh(
                 Err(_) => return Err(ApiError::Unavailable),
             },
         };
-        let successor = |t| {
-            let jti = successor_jti(token.jti(), t);
-            inner.derive_at(&token, t, copied.clone(), at, jti)
-        };
-        let (access, refresh) = (successor(TokenType::Access), successor(TokenType::Refresh));
+        let rotation = jwt.successors(&token, Some(at));
         // A retry only gets the successor back while it is the family's
         // live branch: not yet rotated itself, nor revoked.
         if retry
             && jwt
-                .is_revoked(&refresh.as_verified())
+                .is_revoked(&rotation.refresh.as_verified())
                 .await
                 .map_err(|_| ApiError::Unavailable)?
         {
             return Err(reuse(jwt, &token).await);
         }
-        (access, refresh, retry)
+        (rotation, retry)
     } else {
-        (
-            inner.derive_with(&token, TokenType::Access, copied.clone()),
-            inner.derive_with(&token, TokenType::Refresh, copied),
-            false,
-        )
+        (jwt.successors(&token, None), false)
     };
     if !retry {
-        inner
-            .record(&refresh)
+        rotation
+            .record(jwt)
             .await
             .map_err(|_| ApiError::Unavailable)?;
     }
-    let (access, refresh) = (
-        inner.encode(&access).map_err(mint_error)?,
-        inner.encode(&refresh).map_err(mint_error)?,
-    );
+    let (access, refresh) = rotation.sign(jwt).map_err(mint_error)?;
     Ok(token_response(
         StatusCode::OK,
         &Refreshed {
@@ -144,12 +132,6 @@ pub(crate) async fn refresh_sliding(
         return Err(TokenError::RefreshExpired.into());
     }
     recheck_user(shared, &token).await?;
-    // Simple JWT keeps the `jti` and `refresh_exp`, renewing `exp` and `iat`.
-    let inner = &jwt.inner;
-    let mut claims = inner.derive(&token, TokenType::Sliding);
-    claims.jti = token.jti().to_owned();
-    claims.refresh_exp = Some(refresh_exp);
-    claims.family = token.family().map(str::to_owned);
-    let renewed = inner.encode(&claims).map_err(mint_error)?;
+    let renewed = jwt.renew_sliding(&token, refresh_exp).map_err(mint_error)?;
     Ok(token_response(StatusCode::OK, &json!({ "token": renewed })))
 }

@@ -3,7 +3,7 @@
 //! grace window.
 
 use crate::endpoints::error::ApiError;
-use crate::settings::SimpleJwt;
+use crate::jwt::SimpleJwt;
 use crate::store::Blacklisted;
 use crate::token::{TokenError, VerifiedToken};
 

@@ -15,8 +15,8 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::jwt::{Inner, SimpleJwt};
 use crate::keys::VerifyingKey;
-use crate::settings::{Inner, SimpleJwt};
 use crate::token::{TokenError, TokenType, VerifiedToken};
 
 /// Which token types a caller accepts.

@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 
-use crate::settings::{Inner, Settings, SimpleJwt};
+use crate::jwt::{Inner, SimpleJwt};
+use crate::settings::Settings;
 use crate::store::{OutstandingToken, StoreError};
 use crate::token::{TokenType, VerifiedToken};
 
@@ -350,6 +351,66 @@ impl SimpleJwt {
     pub fn access_from_refresh(&self, refresh: &VerifiedToken) -> Result<String, MintError> {
         let claims = self.inner.derive(refresh, TokenType::Access);
         self.inner.encode(&claims)
+    }
+
+    /// The access and refresh tokens a rotation of `refresh` issues, not
+    /// yet signed. With `spent_at` (blacklist after rotation: the token is
+    /// spent once) they are the one successor of `refresh`, issued at that
+    /// instant with `jti`s derived from it, the same however often the
+    /// rotation is retried; without it, a fresh pair issued now.
+    pub(crate) fn successors(&self, refresh: &VerifiedToken, spent_at: Option<u64>) -> Rotation {
+        let inner = &self.inner;
+        let copied = inner.copied_claims(refresh);
+        let make = |t| match spent_at {
+            Some(at) => inner.derive_at(
+                refresh,
+                t,
+                copied.clone(),
+                at,
+                successor_jti(&refresh.jti, t),
+            ),
+            None => inner.derive_with(refresh, t, copied.clone()),
+        };
+        Rotation {
+            access: make(TokenType::Access),
+            refresh: make(TokenType::Refresh),
+        }
+    }
+
+    /// A sliding token renewed as Simple JWT does: same `jti` and
+    /// `refresh_exp`, new `exp` and `iat`.
+    pub(crate) fn renew_sliding(
+        &self,
+        token: &VerifiedToken,
+        refresh_exp: u64,
+    ) -> Result<String, MintError> {
+        let mut claims = self.inner.derive(token, TokenType::Sliding);
+        claims.jti = token.jti.clone();
+        claims.refresh_exp = Some(refresh_exp);
+        claims.family = token.family.clone();
+        self.inner.encode(&claims)
+    }
+}
+
+/// The two tokens of a rotation, not yet signed.
+#[derive(Debug)]
+pub(crate) struct Rotation {
+    pub(crate) access: ClaimSet,
+    pub(crate) refresh: ClaimSet,
+}
+
+impl Rotation {
+    /// Records the new refresh token as outstanding (with a store).
+    pub(crate) async fn record(&self, jwt: &SimpleJwt) -> Result<(), StoreError> {
+        jwt.inner.record(&self.refresh).await
+    }
+
+    /// Signs both: `(access, refresh)`.
+    pub(crate) fn sign(&self, jwt: &SimpleJwt) -> Result<(String, String), MintError> {
+        Ok((
+            jwt.inner.encode(&self.access)?,
+            jwt.inner.encode(&self.refresh)?,
+        ))
     }
 }
 

@@ -30,7 +30,6 @@ use serde::de::DeserializeOwned;
 pub use error::TokenError;
 #[cfg(any(test, feature = "conformance"))]
 pub(crate) use mint::new_jti;
-pub(crate) use mint::successor_jti;
 pub use mint::{MintError, TokenBuilder, TokenPair};
 
 /// The kinds of token Simple JWT issues.
