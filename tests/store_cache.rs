@@ -47,9 +47,6 @@ impl RevocationStore for Counting {
     fn blacklist<'a>(&'a self, e: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
         self.inner.blacklist(e)
     }
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        self.inner.is_blacklisted(jti)
-    }
     fn revoke_family<'a>(&'a self, f: &'a str, exp: u64, now: u64) -> StoreFuture<'a, ()> {
         self.inner.revoke_family(f, exp, now)
     }
@@ -61,9 +58,6 @@ impl RevocationStore for Counting {
         now: u64,
     ) -> StoreFuture<'a, ()> {
         self.inner.revoke_user_before(u, i, k, now)
-    }
-    fn user_revoked_before<'a>(&'a self, u: &'a str) -> StoreFuture<'a, Option<u64>> {
-        self.inner.user_revoked_before(u)
     }
     fn is_revoked<'a>(&'a self, q: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
         self.calls.fetch_add(1, Ordering::SeqCst);

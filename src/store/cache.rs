@@ -80,7 +80,9 @@ impl<S: RevocationStore> RevokedCache<S> {
         SystemClock.now()
     }
 
-    fn remember(&self, key: String) {
+    /// Remembers `key` as revoked for the cache's time to live, or for
+    /// `lifetime` seconds when the entry itself lives less.
+    fn remember(&self, key: String, lifetime: Option<u64>) {
         let now = Self::now();
         let mut map = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.capacity {
@@ -90,7 +92,10 @@ impl<S: RevocationStore> RevokedCache<S> {
                 map.clear();
             }
         }
-        map.insert(key, now + self.ttl);
+        let keep = lifetime.map_or(self.ttl, |l| l.min(self.ttl));
+        if keep > 0 {
+            map.insert(key, now + keep);
+        }
     }
 
     fn known(&self, q: &RevocationQuery<'_>) -> bool {
@@ -111,13 +116,10 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
     fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
         Box::pin(async move {
             let outcome = self.inner.blacklist(entry).await?;
-            self.remember(format!("j:{}", entry.jti));
+            let lifetime = entry.expires_at.saturating_sub(entry.now);
+            self.remember(format!("j:{}", entry.jti), Some(lifetime));
             Ok(outcome)
         })
-    }
-
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        self.inner.is_blacklisted(jti)
     }
 
     fn revoke_family<'a>(
@@ -128,7 +130,7 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             self.inner.revoke_family(family, expires_at, now).await?;
-            self.remember(format!("f:{family}"));
+            self.remember(format!("f:{family}"), Some(expires_at.saturating_sub(now)));
             Ok(())
         })
     }
@@ -144,10 +146,6 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
             .revoke_user_before(user_id, instant, keep_until, now)
     }
 
-    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
-        self.inner.user_revoked_before(user_id)
-    }
-
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             if self.known(&query) {
@@ -156,7 +154,7 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
             let revoked = self.inner.is_revoked(query).await?;
             if revoked {
                 // Whatever revoked this exact token stays true for it.
-                self.remember(query_key(&query));
+                self.remember(query_key(&query), None);
             }
             Ok(revoked)
         })

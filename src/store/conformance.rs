@@ -32,6 +32,45 @@ fn now() -> u64 {
     SystemClock.now()
 }
 
+/// Whether `jti` alone is blacklisted, as the layer would ask.
+async fn blacklisted(store: &SharedStore, jti: &str) -> bool {
+    let q = RevocationQuery {
+        jti,
+        family: None,
+        user_id: None,
+        issued_at: None,
+    };
+    store.is_revoked(q).await.unwrap()
+}
+
+/// The latest instant `user`'s "log out everywhere" covers, probed through
+/// `is_revoked` around `near` (within an hour): `None` when nothing is covered.
+async fn revoked_before(store: &SharedStore, user: &str, near: u64) -> Option<u64> {
+    let covered = |iat| async move {
+        let q = RevocationQuery {
+            jti: "unrelated",
+            family: None,
+            user_id: Some(user),
+            issued_at: Some(iat),
+        };
+        store.is_revoked(q).await.unwrap()
+    };
+    let (mut lo, mut hi) = (near - 3600, near + 3600);
+    if !covered(lo).await {
+        return None;
+    }
+    // Invariant: `lo` covered, `hi` not (or the end of the window).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if covered(mid).await {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
 /// A plain blacklist entry (a logout) as of now.
 fn entry(jti: &str, expires_at: u64) -> BlacklistEntry<'_> {
     BlacklistEntry {
@@ -43,11 +82,11 @@ fn entry(jti: &str, expires_at: u64) -> BlacklistEntry<'_> {
 }
 
 /// `blacklist` inserts once: the first call returns `true`, later ones `false`,
-/// and `is_blacklisted` sees it.
+/// and `is_revoked` sees it.
 pub async fn blacklist_is_insert_if_absent(store: SharedStore) {
     let jti = new_jti();
     assert!(
-        !store.is_blacklisted(&jti).await.unwrap(),
+        !blacklisted(&store, &jti).await,
         "fresh jti reported blacklisted"
     );
     assert_eq!(
@@ -60,7 +99,7 @@ pub async fn blacklist_is_insert_if_absent(store: SharedStore) {
         Blacklisted::Existing { rotated_at: None },
         "second insert must lose"
     );
-    assert!(store.is_blacklisted(&jti).await.unwrap());
+    assert!(blacklisted(&store, &jti).await);
 }
 
 /// Of 50 concurrent `blacklist` calls for one `jti`, exactly one wins.
@@ -127,13 +166,13 @@ pub async fn user_revocation_is_monotonic_and_inclusive(store: SharedStore) {
         user_id: Some(&user),
         issued_at: Some(iat),
     };
-    assert_eq!(store.user_revoked_before(&user).await.unwrap(), None);
+    assert_eq!(revoked_before(&store, &user, t).await, None);
     assert!(!store.is_revoked(q(t)).await.unwrap());
     store
         .revoke_user_before(&user, t, t + 600, t)
         .await
         .unwrap();
-    assert_eq!(store.user_revoked_before(&user).await.unwrap(), Some(t));
+    assert_eq!(revoked_before(&store, &user, t).await, Some(t));
     assert!(store.is_revoked(q(t - 10)).await.unwrap());
     assert!(
         store.is_revoked(q(t)).await.unwrap(),
@@ -145,12 +184,12 @@ pub async fn user_revocation_is_monotonic_and_inclusive(store: SharedStore) {
         .await
         .unwrap();
     assert_eq!(
-        store.user_revoked_before(&user).await.unwrap(),
+        revoked_before(&store, &user, t).await,
         Some(t),
         "instant moved backwards"
     );
     let other = format!("user-{}", new_jti());
-    assert_eq!(store.user_revoked_before(&other).await.unwrap(), None);
+    assert_eq!(revoked_before(&store, &other, t).await, None);
 }
 
 /// `is_revoked` sees a blacklisted `jti`.
@@ -220,11 +259,11 @@ pub async fn flush_never_unrevokes_a_live_token(store: SharedStore) {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     store.flush_expired(t).await.unwrap();
     assert!(
-        store.is_blacklisted(&live).await.unwrap(),
+        blacklisted(&store, &live).await,
         "flush removed a live entry"
     );
     assert!(
-        !store.is_blacklisted(&dead).await.unwrap(),
+        !blacklisted(&store, &dead).await,
         "flush kept an expired entry"
     );
     let q = RevocationQuery {
@@ -234,7 +273,7 @@ pub async fn flush_never_unrevokes_a_live_token(store: SharedStore) {
         issued_at: Some(t),
     };
     assert!(store.is_revoked(q).await.unwrap());
-    assert_eq!(store.user_revoked_before(&user).await.unwrap(), Some(t));
+    assert_eq!(revoked_before(&store, &user, t).await, Some(t));
     // A longer life given later is kept; a shorter one never shortens it.
     let j = new_jti();
     store.blacklist(entry(&j, t + 600)).await.unwrap();
@@ -247,7 +286,7 @@ pub async fn flush_never_unrevokes_a_live_token(store: SharedStore) {
         .unwrap();
     store.flush_expired(t).await.unwrap();
     assert!(
-        store.is_blacklisted(&j).await.unwrap(),
+        blacklisted(&store, &j).await,
         "a second blacklist call shortened the entry"
     );
 }
@@ -306,7 +345,7 @@ pub async fn ids_with_any_characters_are_kept_apart(store: SharedStore) {
         );
     }
     for id in &ids {
-        assert!(store.is_blacklisted(id).await.unwrap(), "{id:?}");
+        assert!(blacklisted(&store, id).await, "{id:?}");
         store.revoke_family(id, now() + 600, now()).await.unwrap();
         store
             .revoke_user_before(id, now(), now() + 600, now())
@@ -335,7 +374,7 @@ pub async fn ids_with_any_characters_are_kept_apart(store: SharedStore) {
             vec![token]
         );
     }
-    assert!(!store.is_blacklisted(&format!("{base}nul")).await.unwrap());
+    assert!(!blacklisted(&store, &format!("{base}nul")).await);
 }
 
 /// Entries live by the app's clock, whatever the store's clock says: an
@@ -360,10 +399,7 @@ pub async fn entries_live_by_the_apps_clock(store: SharedStore) {
         .await
         .unwrap();
     store.flush_expired(app_now).await.unwrap();
-    assert!(
-        store.is_blacklisted(&jti).await.unwrap(),
-        "blacklist entry lapsed"
-    );
+    assert!(blacklisted(&store, &jti).await, "blacklist entry lapsed");
     let q = RevocationQuery {
         jti: "unrelated",
         family: Some(&family),
@@ -372,9 +408,73 @@ pub async fn entries_live_by_the_apps_clock(store: SharedStore) {
     };
     assert!(store.is_revoked(q).await.unwrap(), "family entry lapsed");
     assert_eq!(
-        store.user_revoked_before(&user).await.unwrap(),
+        revoked_before(&store, &user, app_now).await,
         Some(app_now),
         "user entry lapsed"
+    );
+}
+
+/// The edges of the "revoked" answer the crate relies on: a token of
+/// unknown age is covered by its user's revocation, and a token without a
+/// family never matches a revoked empty family.
+pub async fn revocation_edges_hold(store: SharedStore) {
+    let t = now();
+    let user = format!("user-{}", new_jti());
+    store
+        .revoke_user_before(&user, t, t + 600, t)
+        .await
+        .unwrap();
+    let unknown_age = RevocationQuery {
+        jti: "unrelated",
+        family: None,
+        user_id: Some(&user),
+        issued_at: None,
+    };
+    assert!(
+        store.is_revoked(unknown_age).await.unwrap(),
+        "a token without `iat` must be covered by its user's revocation"
+    );
+    store.revoke_family("", t + 600, t).await.unwrap();
+    let no_family = RevocationQuery {
+        jti: &new_jti(),
+        family: None,
+        user_id: None,
+        issued_at: Some(t),
+    };
+    assert!(
+        !store.is_revoked(no_family).await.unwrap(),
+        "a token without a family matched the revoked empty family"
+    );
+}
+
+/// A later, shorter revocation never shortens an earlier one: families and
+/// users stay revoked through a flush.
+pub async fn revocations_are_never_shortened(store: SharedStore) {
+    let t = now();
+    let (family, user) = (new_jti(), format!("user-{}", new_jti()));
+    store.revoke_family(&family, t + 600, t).await.unwrap();
+    store.revoke_family(&family, t - 10, t).await.unwrap();
+    store
+        .revoke_user_before(&user, t, t + 600, t)
+        .await
+        .unwrap();
+    store.revoke_user_before(&user, t, t - 10, t).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    store.flush_expired(t).await.unwrap();
+    let q = RevocationQuery {
+        jti: "unrelated",
+        family: Some(&family),
+        user_id: None,
+        issued_at: Some(t),
+    };
+    assert!(
+        store.is_revoked(q).await.unwrap(),
+        "the family revocation was shortened"
+    );
+    assert_eq!(
+        revoked_before(&store, &user, t).await,
+        Some(t),
+        "the user revocation was shortened"
     );
 }
 
@@ -395,6 +495,8 @@ macro_rules! store_conformance_tests {
             rotation_instant_is_recorded,
             ids_with_any_characters_are_kept_apart,
             entries_live_by_the_apps_clock,
+            revocation_edges_hold,
+            revocations_are_never_shortened,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {

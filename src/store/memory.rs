@@ -152,10 +152,6 @@ impl RevocationStore for MemoryStore {
         ready(self.insert(Kind::Jti, e.jti, e.expires_at, e.now, rotated_at))
     }
 
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        ready(self.contains(Kind::Jti, jti))
-    }
-
     fn revoke_family<'a>(
         &'a self,
         family: &'a str,
@@ -180,10 +176,6 @@ impl RevocationStore for MemoryStore {
         entry.0 = entry.0.max(instant);
         entry.1 = entry.1.max(keep_until);
         ready(())
-    }
-
-    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
-        ready(self.user_instant(user_id))
     }
 
     fn is_revoked<'a>(&'a self, q: RevocationQuery<'a>) -> StoreFuture<'a, bool> {

@@ -123,9 +123,6 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// whether a rotation spent the token, and when.
     fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted>;
 
-    /// Whether `jti` is blacklisted.
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool>;
-
     /// Revokes every token of a refresh-token family until `expires_at`
     /// (`now` is the app's current time, as in [`BlacklistEntry::now`]).
     fn revoke_family<'a>(
@@ -146,9 +143,6 @@ pub trait RevocationStore: Send + Sync + 'static {
         keep_until: u64,
         now: u64,
     ) -> StoreFuture<'a, ()>;
-
-    /// The user's "revoked at or before" instant, if any.
-    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>>;
 
     /// Whether the token described by `query` is revoked in any way.
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool>;

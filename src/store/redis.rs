@@ -228,26 +228,6 @@ where
         Ok((inserted == 0).then_some(old))
     }
 
-    async fn exists(&self, key: String) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        let n: i64 = self
-            .timed(redis::cmd("EXISTS").arg(key).query_async(&mut conn))
-            .await?;
-        Ok(n > 0)
-    }
-
-    async fn user_instant(&self, user_id: &str) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.conn.clone();
-        let v: Option<u64> = self
-            .timed(
-                redis::cmd("GET")
-                    .arg(self.key("user", user_id))
-                    .query_async(&mut conn),
-            )
-            .await?;
-        Ok(v)
-    }
-
     async fn revoke_user_impl(
         &self,
         user_id: &str,
@@ -437,10 +417,6 @@ where
         })
     }
 
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(self.exists(self.key("bl", jti)))
-    }
-
     fn revoke_family<'a>(
         &'a self,
         family: &'a str,
@@ -462,10 +438,6 @@ where
         now: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.revoke_user_impl(user_id, instant, keep_until, now))
-    }
-
-    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
-        Box::pin(self.user_instant(user_id))
     }
 
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {

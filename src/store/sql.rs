@@ -270,18 +270,6 @@ impl SqlStore {
         })
     }
 
-    async fn exists(&self, sql: &'static str, key: &str) -> Result<bool, StoreError> {
-        let n: i64 = on_pool!(self, |pool| {
-            self.timed(
-                sqlx::query_scalar(sql)
-                    .bind(escape(key).as_ref())
-                    .fetch_one(pool),
-            )
-            .await
-        })?;
-        Ok(n > 0)
-    }
-
     async fn revoke_family_impl(&self, family: &str, expires_at: u64) -> Result<(), StoreError> {
         let family = escape(family);
         let exp = to_i64(expires_at);
@@ -327,20 +315,6 @@ impl SqlStore {
             .map(|r| r.rows_affected())
         })?;
         Ok(())
-    }
-
-    async fn user_instant(&self, user_id: &str) -> Result<Option<u64>, StoreError> {
-        let v: Option<i64> = on_pool!(self, |pool| {
-            self.timed(
-                sqlx::query_scalar(
-                    "SELECT revoked_before FROM simplejwt_user_revocation WHERE user_id = $1",
-                )
-                .bind(escape(user_id).as_ref())
-                .fetch_optional(pool),
-            )
-            .await
-        })?;
-        Ok(v.map(to_u64))
     }
 
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
@@ -457,13 +431,6 @@ impl RevocationStore for SqlStore {
         Box::pin(self.blacklist_impl(entry))
     }
 
-    fn is_blacklisted<'a>(&'a self, jti: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(self.exists(
-            "SELECT COUNT(*) FROM simplejwt_blacklist WHERE jti = $1",
-            jti,
-        ))
-    }
-
     fn revoke_family<'a>(
         &'a self,
         family: &'a str,
@@ -481,10 +448,6 @@ impl RevocationStore for SqlStore {
         _now: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(self.revoke_user_impl(user_id, instant, keep_until))
-    }
-
-    fn user_revoked_before<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, Option<u64>> {
-        Box::pin(self.user_instant(user_id))
     }
 
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {

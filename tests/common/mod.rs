@@ -132,9 +132,6 @@ impl tower_simplejwt::RevocationStore for DownStore {
     ) -> tower_simplejwt::store::StoreFuture<'a, tower_simplejwt::store::Blacklisted> {
         down()
     }
-    fn is_blacklisted<'a>(&'a self, _: &'a str) -> tower_simplejwt::store::StoreFuture<'a, bool> {
-        down()
-    }
     fn revoke_family<'a>(
         &'a self,
         _: &'a str,
@@ -150,12 +147,6 @@ impl tower_simplejwt::RevocationStore for DownStore {
         _: u64,
         _: u64,
     ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
-        down()
-    }
-    fn user_revoked_before<'a>(
-        &'a self,
-        _: &'a str,
-    ) -> tower_simplejwt::store::StoreFuture<'a, Option<u64>> {
         down()
     }
     fn is_revoked<'a>(
