@@ -95,6 +95,7 @@ pub use jsonwebtoken::jwk;
 pub use jwt::SimpleJwt;
 pub use keys::Key;
 pub use paths::TokenPaths;
+pub use revocation::Session;
 pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwtBuilder};
 pub use store::{MemoryStore, RevocationStore};
 pub use token::{MintError, TokenError, TokenPair, TokenType, VerifiedToken};

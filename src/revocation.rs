@@ -4,9 +4,22 @@
 
 use crate::jwt::SimpleJwt;
 use crate::store::{
-    BlacklistEntry, Blacklisted, RevocationQuery, RevocationStore, StoreError, StoreErrorKind,
+    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
+    StoreErrorKind,
 };
 use crate::token::{TokenError, TokenType, VerifiedToken};
+
+/// One login of a user, as [`SimpleJwt::sessions`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    /// The login's family id: pass it to [`SimpleJwt::end_session`].
+    pub family: String,
+    /// When its newest refresh token was issued (Unix seconds).
+    pub issued_at: u64,
+    /// When that token expires (Unix seconds).
+    pub expires_at: u64,
+}
 
 /// What a validated token is about to be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +115,13 @@ impl SimpleJwt {
     /// is only trusted within the user who holds the token, so one user's
     /// token can never revoke another user's family.
     pub(crate) fn family_key(token: &VerifiedToken) -> String {
-        let user = token.user_id.as_deref().unwrap_or("");
-        let family = token.family_or_jti();
+        Self::scoped_family(
+            token.user_id.as_deref().unwrap_or(""),
+            token.family_or_jti(),
+        )
+    }
+
+    fn scoped_family(user: &str, family: &str) -> String {
         let mut key = String::with_capacity(user.len() + family.len() + 8);
         key.push_str(&user.len().to_string());
         key.push(':');
@@ -219,6 +237,62 @@ impl SimpleJwt {
         let now = self.now();
         self.require_store()?
             .revoke_user_before(user_id, now, self.revoked_until(now), now)
+            .await
+    }
+
+    /// The user's sessions: one per login whose refresh tokens are still
+    /// live, newest first, as recorded when they were issued ("where am I
+    /// logged in"). Needs a store. A login is followed through its rotations
+    /// when families are tracked (reuse detection or access revocation);
+    /// otherwise each refresh token is its own session.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<Session>, StoreError> {
+        let store = self.require_store()?;
+        let now = self.now();
+        let mut latest: Vec<OutstandingToken> = Vec::new();
+        for token in store.outstanding_for_user(user_id, now).await? {
+            let family = token.family.clone().unwrap_or_else(|| token.jti.clone());
+            match latest
+                .iter_mut()
+                .find(|t| t.family.as_deref().unwrap_or(&t.jti) == family)
+            {
+                Some(known) if known.issued_at >= token.issued_at => {}
+                Some(known) => *known = token,
+                None => latest.push(token),
+            }
+        }
+        let mut sessions = Vec::with_capacity(latest.len());
+        for token in latest {
+            let family = token.family.clone().unwrap_or_else(|| token.jti.clone());
+            let key = Self::scoped_family(user_id, &family);
+            let query = RevocationQuery {
+                jti: &token.jti,
+                family: Some(&key),
+                user_id: Some(user_id),
+                issued_at: Some(token.issued_at),
+            };
+            if !store.is_revoked(query).await? {
+                sessions.push(Session {
+                    family,
+                    issued_at: token.issued_at,
+                    expires_at: token.expires_at,
+                });
+            }
+        }
+        sessions.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        Ok(sessions)
+    }
+
+    /// Logs one session out ("log out that device"): every token of its
+    /// family is revoked, refresh tokens at once and access tokens where
+    /// access revocation is on. `family` is a [`Session::family`].
+    pub async fn end_session(&self, user_id: &str, family: &str) -> Result<(), StoreError> {
+        let now = self.now();
+        self.require_store()?
+            .revoke_family(
+                &Self::scoped_family(user_id, family),
+                self.revoked_until(now),
+                now,
+            )
             .await
     }
 

@@ -159,7 +159,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// store may prune the user's expired tokens as of then).
     fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()>;
 
-    /// The unexpired outstanding tokens of `user_id`.
+    /// The unexpired outstanding tokens of `user_id`: what
+    /// [`SimpleJwt::sessions`](crate::SimpleJwt::sessions) lists.
     fn outstanding_for_user<'a>(
         &'a self,
         user_id: &'a str,

@@ -1252,6 +1252,55 @@ pub async fn family_and_user_revocations_outlive_their_tokens_through_a_flush(st
     }
 }
 
+pub async fn sessions_are_listed_and_ended_one_by_one(store: SharedStore) {
+    let app = rotating(store);
+    let user = format!("devices-{}", app.jwt.now() ^ u64::from(std::process::id()));
+    REACTIVATED.lock().unwrap().push(user.clone());
+    let phone = app.jwt.for_user(&user).pair().await.unwrap();
+    app.clock.advance(Duration::from_secs(10));
+    let laptop = app.jwt.for_user(&user).pair().await.unwrap();
+    // The phone rotates: still one session, now issued later.
+    app.clock.advance(Duration::from_secs(10));
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": phone.refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let phone_refresh = body["refresh"].as_str().unwrap().to_owned();
+    let sessions = app.jwt.sessions(&user).await.unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    let phone_family = app
+        .jwt
+        .validate(&phone.refresh, TokenType::Refresh)
+        .unwrap()
+        .jti()
+        .to_owned();
+    assert_eq!(sessions[0].family, phone_family, "newest first");
+    assert_eq!(sessions[0].issued_at, app.jwt.now());
+    // Log the laptop out from the phone.
+    app.jwt
+        .end_session(&user, &sessions[1].family)
+        .await
+        .unwrap();
+    let sessions = app.jwt.sessions(&user).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].family, phone_family);
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": laptop.refresh}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            token_error("Token is blacklisted")
+        )
+    );
+    assert_eq!(app.me(&laptop.access).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app
+        .post("/api/token/refresh/", json!({"refresh": phone_refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "the phone stays logged in");
+}
+
 pub async fn a_logout_that_loses_to_a_rotation_revokes_the_rotated_branch(store: SharedStore) {
     let app = rotating(store);
     let (_, r1) = app.login().await;
@@ -1443,6 +1492,7 @@ macro_rules! endpoint_suite {
             verify_and_the_layer_agree_on_every_token,
             a_blacklisted_token_stays_dead_through_the_leeway,
             a_logout_that_loses_to_a_rotation_revokes_the_rotated_branch,
+            sessions_are_listed_and_ended_one_by_one,
             family_and_user_revocations_outlive_their_tokens_through_a_flush,
             family_revocation_never_reaches_another_user,
         );
