@@ -278,7 +278,7 @@ impl SimpleJwt {
                 });
             }
         }
-        sessions.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.issued_at));
         Ok(sessions)
     }
 
