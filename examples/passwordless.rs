@@ -81,10 +81,12 @@ async fn verify_code(
         );
     }
     // No password anywhere: the app vouches for the user and mints the pair.
-    let minted = match state.jwt.for_user(&email).with_claim("amr", ["otp"]) {
-        Ok(builder) => builder.pair().await,
-        Err(e) => Err(e),
-    };
+    let minted = state
+        .jwt
+        .for_user(&email)
+        .with_claim("amr", ["otp"])
+        .pair()
+        .await;
     match minted {
         Ok(pair) => (
             StatusCode::OK,

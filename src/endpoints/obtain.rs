@@ -32,16 +32,7 @@ pub(crate) async fn obtain(
         }
         Err(_) => return Err(ApiError::Unavailable),
     };
-    let mut builder = shared
-        .jwt
-        .for_user(&user.user_id)
-        .with_claims(&user.claims)
-        .map_err(|e| {
-            ApiError::Misconfigured(format!(
-                "the credential checker's custom claims cannot go into a token ({e}): \
-                 rename the claim in `LoginUser::claims`"
-            ))
-        })?;
+    let mut builder = shared.jwt.for_user(&user.user_id).with_claims(&user.claims);
     if let Some(fp) = &user.password_fingerprint {
         builder = builder.with_password_fingerprint(fp.clone());
     }
@@ -60,8 +51,17 @@ pub(crate) async fn obtain(
     Ok(response)
 }
 
-/// Nothing was issued: a store failure, or a configuration or checker
-/// problem that a client cannot fix. Either way, 503 and no token.
-pub(crate) fn mint_error(_: MintError) -> ApiError {
-    ApiError::Unavailable
+/// Nothing was issued. The checker's custom claims cannot go into a token:
+/// the app's mistake, a 500 naming the fix. Anything else (the store, the
+/// signer): 503.
+pub(crate) fn mint_error(e: MintError) -> ApiError {
+    match e {
+        MintError::ReservedClaim(_) | MintError::InvalidClaims(_) => {
+            ApiError::Misconfigured(format!(
+                "the credential checker's custom claims cannot go into a token ({e}): \
+                 rename the claim in `LoginUser::claims`"
+            ))
+        }
+        _ => ApiError::Unavailable,
+    }
 }

@@ -329,7 +329,7 @@ impl SimpleJwt {
     /// struct Extra { role: &'static str }
     ///
     /// let jwt = SimpleJwt::builder().with_secret([7u8; 32]).build().unwrap();
-    /// let pair = jwt.for_user("42").with_claims(&Extra { role: "admin" }).unwrap().pair().await.unwrap();
+    /// let pair = jwt.for_user("42").with_claims(&Extra { role: "admin" }).pair().await.unwrap();
     /// let access = jwt.validate(&pair.access, TokenType::Access).unwrap();
     /// let role: serde_json::Value = access.claims().unwrap();
     /// assert_eq!(role["role"], "admin");
@@ -344,6 +344,7 @@ impl SimpleJwt {
             user_id: user_id.to_string(),
             extra: Map::new(),
             revoke: None,
+            error: None,
         }
     }
 
@@ -422,6 +423,7 @@ pub struct TokenBuilder<'a> {
     user_id: String,
     extra: Map<String, Value>,
     revoke: Option<String>,
+    error: Option<MintError>,
 }
 
 impl fmt::Debug for TokenBuilder<'_> {
@@ -439,34 +441,47 @@ impl fmt::Debug for TokenBuilder<'_> {
 
 impl TokenBuilder<'_> {
     /// Adds custom claims (any `Serialize` type that is a JSON object); they
-    /// end up in both tokens of a pair.
-    pub fn with_claims<T: Serialize + ?Sized>(mut self, claims: &T) -> Result<Self, MintError> {
-        match serde_json::to_value(claims).map_err(|e| MintError::InvalidClaims(e.to_string()))? {
-            Value::Object(map) => {
+    /// end up in both tokens of a pair. A mistake (a reserved name, a value
+    /// that is not an object) is reported by the call that mints, so a
+    /// chain never breaks in the middle.
+    pub fn with_claims<T: Serialize + ?Sized>(mut self, claims: &T) -> Self {
+        match serde_json::to_value(claims) {
+            Ok(Value::Object(map)) => {
                 for (k, v) in map {
-                    self = self.with_claim(k, v)?;
+                    self = self.with_claim(k, v);
                 }
-                Ok(self)
+                self
             }
-            Value::Null => Ok(self),
-            other => Err(MintError::InvalidClaims(format!("got {other}"))),
+            Ok(Value::Null) => self,
+            Ok(other) => self.fail(MintError::InvalidClaims(format!("got {other}"))),
+            Err(e) => self.fail(MintError::InvalidClaims(e.to_string())),
         }
     }
 
-    /// Adds one custom claim.
-    pub fn with_claim(
-        mut self,
-        name: impl Into<String>,
-        value: impl Serialize,
-    ) -> Result<Self, MintError> {
+    /// Adds one custom claim (a mistake is reported when minting, as for
+    /// [`with_claims`](Self::with_claims)).
+    pub fn with_claim(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
         let name = name.into();
         if is_written_above(&self.jwt.inner.settings, &name) || name == "nbf" {
-            return Err(MintError::ReservedClaim(name));
+            return self.fail(MintError::ReservedClaim(name));
         }
-        let value =
-            serde_json::to_value(value).map_err(|e| MintError::InvalidClaims(e.to_string()))?;
-        self.extra.insert(name, value);
-        Ok(self)
+        match serde_json::to_value(value) {
+            Ok(value) => {
+                self.extra.insert(name, value);
+                self
+            }
+            Err(e) => self.fail(MintError::InvalidClaims(e.to_string())),
+        }
+    }
+
+    /// Keeps the first mistake, for the call that mints.
+    fn fail(mut self, error: MintError) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    fn checked(&mut self) -> Result<(), MintError> {
+        self.error.take().map_or(Ok(()), Err)
     }
 
     /// Sets the revoke claim (`REVOKE_TOKEN_CLAIM`) to a fingerprint of the
@@ -478,7 +493,8 @@ impl TokenBuilder<'_> {
     }
 
     /// An access token only (nothing is recorded).
-    pub fn access(self) -> Result<String, MintError> {
+    pub fn access(mut self) -> Result<String, MintError> {
+        self.checked()?;
         let inner = &self.jwt.inner;
         let claims = inner.fresh(TokenType::Access, self.user_id, self.extra, self.revoke);
         inner.encode(&claims)
@@ -486,7 +502,8 @@ impl TokenBuilder<'_> {
 
     /// A refresh and an access token. With a store, the refresh token is
     /// recorded as outstanding for the user first; if that fails nothing is issued.
-    pub async fn pair(self) -> Result<TokenPair, MintError> {
+    pub async fn pair(mut self) -> Result<TokenPair, MintError> {
+        self.checked()?;
         let inner = &self.jwt.inner;
         let refresh = inner.fresh(TokenType::Refresh, self.user_id, self.extra, self.revoke);
         let mut access = refresh.clone();
@@ -504,7 +521,8 @@ impl TokenBuilder<'_> {
     }
 
     /// A sliding token, recorded as outstanding when a store is configured.
-    pub async fn sliding(self) -> Result<String, MintError> {
+    pub async fn sliding(mut self) -> Result<String, MintError> {
+        self.checked()?;
         let inner = &self.jwt.inner;
         let claims = inner.fresh(TokenType::Sliding, self.user_id, self.extra, self.revoke);
         inner.record(&claims).await?;
