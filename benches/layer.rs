@@ -147,12 +147,11 @@ fn store_lookup(c: &mut Criterion) {
     });
     let mut g = c.benchmark_group("store_is_revoked");
     for (name, store) in stores {
-        rt.block_on(store.blacklist(tower_simplejwt::store::BlacklistEntry {
-            jti: "bench-revoked",
-            expires_at: 4_000_000_000,
-            now: 1_800_000_000,
-            rotation: false,
-        }))
+        rt.block_on(store.blacklist(tower_simplejwt::store::BlacklistEntry::new(
+            "bench-revoked",
+            4_000_000_000,
+            1_800_000_000,
+        )))
         .unwrap();
         g.bench_function(name, |b| {
             b.to_async(&rt).iter(|| {
@@ -160,12 +159,11 @@ fn store_lookup(c: &mut Criterion) {
                 async move {
                     black_box(
                         store
-                            .is_revoked(RevocationQuery {
-                                jti: "0123456789abcdef0123456789abcdef",
-                                family: Some("fedcba9876543210fedcba9876543210"),
-                                user_id: Some("42"),
-                                issued_at: Some(1_800_000_000),
-                            })
+                            .is_revoked(
+                                RevocationQuery::new("0123456789abcdef0123456789abcdef")
+                                    .with_family("fedcba9876543210fedcba9876543210")
+                                    .with_user("42", Some(1_800_000_000)),
+                            )
                             .await
                             .unwrap(),
                     )

@@ -147,10 +147,8 @@ impl CredentialChecker for Users {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
         Ok(match row {
-            Some((id, _, is_active)) if ok => Some(LoginUser {
-                is_active,
-                ..LoginUser::active(id.to_string())
-            }),
+            Some((id, _, true)) if ok => Some(LoginUser::active(id.to_string())),
+            Some((id, _, false)) if ok => Some(LoginUser::inactive(id.to_string())),
             _ => None,
         })
     }
@@ -182,10 +180,13 @@ impl UserResolver for Users {
                         Some(Box::new(e)),
                     )
                 })?;
-        Ok(row.map(|(username, is_active)| UserRecord {
-            user: User { id, username },
-            is_active,
-            password_fingerprint: None,
+        Ok(row.map(|(username, is_active)| {
+            let user = User { id, username };
+            if is_active {
+                UserRecord::active(user)
+            } else {
+                UserRecord::inactive(user)
+            }
         }))
     }
 }

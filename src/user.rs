@@ -13,6 +13,7 @@ use crate::token::VerifiedToken;
 /// What a [`UserResolver`] found. `Debug` does not print the password
 /// fingerprint.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct UserRecord<U> {
     /// The app's user value, handed to handlers as [`CurrentUser<U>`](crate::CurrentUser).
     pub user: U,
@@ -44,6 +45,22 @@ impl<U> UserRecord<U> {
             is_active: true,
             password_fingerprint: None,
         }
+    }
+
+    /// A user whose account is disabled (refused when `check_user_is_active` is on).
+    pub fn inactive(user: U) -> Self {
+        Self {
+            is_active: false,
+            ..Self::active(user)
+        }
+    }
+
+    /// The user's current password fingerprint, compared with the token's
+    /// revoke claim when `check_revoke_token` is on.
+    #[must_use]
+    pub fn with_password_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.password_fingerprint = Some(fingerprint.into());
+        self
     }
 }
 

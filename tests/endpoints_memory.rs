@@ -319,14 +319,10 @@ async fn a_checkers_reserved_custom_claim_is_a_500_naming_the_fix() {
 #[test]
 fn password_fingerprints_never_reach_debug_output() {
     let fingerprint = "pbkdf2_sha256$1000000$salt$c2VjcmV0";
-    let user = tower_simplejwt::endpoints::LoginUser {
-        password_fingerprint: Some(fingerprint.into()),
-        ..tower_simplejwt::endpoints::LoginUser::active("1")
-    };
-    let record = tower_simplejwt::UserRecord {
-        password_fingerprint: Some(fingerprint.into()),
-        ..tower_simplejwt::UserRecord::active("alice")
-    };
+    let user =
+        tower_simplejwt::endpoints::LoginUser::active("1").with_password_fingerprint(fingerprint);
+    let record =
+        tower_simplejwt::UserRecord::active("alice").with_password_fingerprint(fingerprint);
     let (b, _) = suite::base(Arc::new(MemoryStore::new()));
     let jwt = b.build().unwrap();
     let builder = jwt.for_user(1).with_password_fingerprint(fingerprint);

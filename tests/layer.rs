@@ -368,16 +368,8 @@ impl UserResolver for Users {
     ) -> Result<Option<UserRecord<String>>, StoreError> {
         Ok(match user_id {
             "1" => Some(UserRecord::active("alice".to_owned())),
-            "2" => Some(UserRecord {
-                user: "bob".into(),
-                is_active: false,
-                password_fingerprint: None,
-            }),
-            "3" => Some(UserRecord {
-                user: "carol".into(),
-                is_active: true,
-                password_fingerprint: Some("v2".into()),
-            }),
+            "2" => Some(UserRecord::inactive("bob".into())),
+            "3" => Some(UserRecord::active("carol".into()).with_password_fingerprint("v2")),
             "500" => {
                 return Err(StoreError::new(
                     tower_simplejwt::store::StoreErrorKind::Backend,

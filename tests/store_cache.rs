@@ -15,12 +15,7 @@ use tower_simplejwt::store::{
 
 /// A logout-style entry that lives for years.
 fn entry(jti: &str) -> BlacklistEntry<'_> {
-    BlacklistEntry {
-        jti,
-        expires_at: 4_000_000_000,
-        now: 1_800_000_000,
-        rotation: false,
-    }
+    BlacklistEntry::new(jti, 4_000_000_000, 1_800_000_000)
 }
 
 async fn make() -> Option<SharedStore> {
@@ -79,12 +74,7 @@ impl RevocationStore for Counting {
 }
 
 fn q(jti: &str) -> RevocationQuery<'_> {
-    RevocationQuery {
-        jti,
-        family: None,
-        user_id: Some("7"),
-        issued_at: Some(1),
-    }
+    RevocationQuery::new(jti).with_user("7", Some(1))
 }
 
 #[tokio::test]

@@ -96,12 +96,7 @@ async fn keys_follow_the_documented_layout_and_expire_with_tokens() {
         .as_secs();
     // The app's clock is an hour ahead of Redis's: expiry follows the app.
     let now = now + 3600;
-    let entry = |expires_at| BlacklistEntry {
-        jti: "abc",
-        expires_at,
-        now,
-        rotation: false,
-    };
+    let entry = |expires_at| BlacklistEntry::new("abc", expires_at, now);
     assert!(store.blacklist(entry(now + 600)).await.unwrap().inserted());
     store.revoke_family("fam1", now + 700, now).await.unwrap();
     store

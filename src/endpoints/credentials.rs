@@ -9,6 +9,7 @@ use crate::store::StoreError;
 /// A user whose credentials checked out. `Debug` does not print the
 /// password fingerprint.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct LoginUser {
     /// Written into the user id claim.
     pub user_id: String,
@@ -53,6 +54,14 @@ impl LoginUser {
             is_active: false,
             ..Self::active(user_id)
         }
+    }
+
+    /// The user's current password fingerprint, written into the revoke
+    /// claim (`check_revoke_token`).
+    #[must_use]
+    pub fn with_password_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.password_fingerprint = Some(fingerprint.into());
+        self
     }
 
     /// Adds custom claims (a `Serialize` value that is a JSON object).

@@ -36,9 +36,9 @@ fn query_key(q: &RevocationQuery<'_>) -> String {
 /// use tower_simplejwt::store::{BlacklistEntry, RevocationQuery, RevocationStore, RevokedCache};
 ///
 /// let store = RevokedCache::new(MemoryStore::new(), 10_000, Duration::from_secs(600));
-/// let entry = BlacklistEntry { jti: "abc", expires_at: 1_800_000_600, now: 1_800_000_000, rotation: false };
+/// let entry = BlacklistEntry::new("abc", 1_800_000_600, 1_800_000_000);
 /// store.blacklist(entry).await.unwrap();
-/// let q = RevocationQuery { jti: "abc", family: None, user_id: None, issued_at: None };
+/// let q = RevocationQuery::new("abc");
 /// assert!(store.is_revoked(q).await.unwrap());
 /// assert_eq!(store.is_revoked_now(q), Some(true)); // answered from memory
 /// # });

@@ -27,7 +27,7 @@ const SWEEP_EVERY: u64 = 1024;
 /// use tower_simplejwt::store::{BlacklistEntry, Blacklisted, MemoryStore, RevocationStore};
 ///
 /// let store = MemoryStore::new();
-/// let entry = BlacklistEntry { jti: "abc", expires_at: 1_800_000_600, now: 1_800_000_000, rotation: false };
+/// let entry = BlacklistEntry::new("abc", 1_800_000_600, 1_800_000_000);
 /// assert_eq!(store.blacklist(entry).await.unwrap(), Blacklisted::Inserted);
 /// // The second insert loses.
 /// assert_eq!(store.blacklist(entry).await.unwrap(), Blacklisted::Existing { rotated_at: None });

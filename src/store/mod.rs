@@ -39,6 +39,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 
 /// A token recorded at issue time (Simple JWT's `OutstandingToken`, without the raw token).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OutstandingToken {
     /// The token id.
     pub jti: String,
@@ -54,6 +55,7 @@ pub struct OutstandingToken {
 
 /// One `jti` to blacklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BlacklistEntry<'a> {
     /// The token id.
     pub jti: &'a str,
@@ -65,6 +67,26 @@ pub struct BlacklistEntry<'a> {
     /// The token is being spent by a rotation at `now`: the store records
     /// that instant, so a retry of the same rotation can be recognised.
     pub rotation: bool,
+}
+
+impl<'a> BlacklistEntry<'a> {
+    /// A plain entry (a logout): `jti` kept until `expires_at`, as of `now`
+    /// (both Unix seconds of the app's clock).
+    pub fn new(jti: &'a str, expires_at: u64, now: u64) -> Self {
+        Self {
+            jti,
+            expires_at,
+            now,
+            rotation: false,
+        }
+    }
+
+    /// Marks the entry as spent by a rotation at `now`.
+    #[must_use]
+    pub fn by_rotation(mut self) -> Self {
+        self.rotation = true;
+        self
+    }
 }
 
 /// What [`RevocationStore::blacklist`] found.
@@ -87,8 +109,34 @@ impl Blacklisted {
     }
 }
 
+impl OutstandingToken {
+    /// The token `jti` of `user_id`, issued and expiring at the given Unix seconds.
+    pub fn new(
+        jti: impl Into<String>,
+        user_id: impl Into<String>,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Self {
+        Self {
+            jti: jti.into(),
+            user_id: user_id.into(),
+            family: None,
+            issued_at,
+            expires_at,
+        }
+    }
+
+    /// Sets the refresh-token family.
+    #[must_use]
+    pub fn with_family(mut self, family: impl Into<String>) -> Self {
+        self.family = Some(family.into());
+        self
+    }
+}
+
 /// What the auth layer asks the store about one token, in one round trip.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RevocationQuery<'a> {
     /// The token id: is it blacklisted?
     pub jti: &'a str,
@@ -100,7 +148,33 @@ pub struct RevocationQuery<'a> {
     pub issued_at: Option<u64>,
 }
 
-impl RevocationQuery<'_> {
+impl<'a> RevocationQuery<'a> {
+    /// A question about `jti` alone.
+    pub fn new(jti: &'a str) -> Self {
+        Self {
+            jti,
+            family: None,
+            user_id: None,
+            issued_at: None,
+        }
+    }
+
+    /// Asks about the token's family too.
+    #[must_use]
+    pub fn with_family(mut self, family: &'a str) -> Self {
+        self.family = Some(family);
+        self
+    }
+
+    /// Asks about its user's "log out everywhere" too, for a token issued
+    /// at `issued_at` (`None`: of unknown age, always covered).
+    #[must_use]
+    pub fn with_user(mut self, user_id: &'a str, issued_at: Option<u64>) -> Self {
+        self.user_id = Some(user_id);
+        self.issued_at = issued_at;
+        self
+    }
+
     /// Whether a "revoked at or before" instant of this token's user covers
     /// it: issued at or before the instant, or of unknown age. The one rule
     /// every store applies to "log out everywhere".

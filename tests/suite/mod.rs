@@ -35,10 +35,7 @@ impl CredentialChecker for Users {
             ("alice", "wonderland") => {
                 Some(LoginUser::active("1").with_claims(&json!({"role": "admin"})))
             }
-            ("bob", "builder") => Some(LoginUser {
-                is_active: false,
-                ..LoginUser::active("2")
-            }),
+            ("bob", "builder") => Some(LoginUser::inactive("2")),
             _ => None,
         })
     }
@@ -82,11 +79,7 @@ impl UserResolver for Directory {
         }
         Ok(match user_id {
             "1" => Some(UserRecord::active("alice".into())),
-            "2" => Some(UserRecord {
-                user: "bob".into(),
-                is_active: false,
-                password_fingerprint: None,
-            }),
+            "2" => Some(UserRecord::inactive("bob".into())),
             _ => None,
         })
     }
