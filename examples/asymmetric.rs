@@ -15,8 +15,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::JwkSet;
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::{Algorithm, Claims, Key, MemoryStore, SimpleJwt};
 
 const DEMO_PRIVATE_KEY: &str = include_str!("../tests/keys/es256.pem");
@@ -24,7 +24,11 @@ const DEMO_PRIVATE_KEY: &str = include_str!("../tests/keys/es256.pem");
 struct Users;
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         Ok((username == "ada" && password == "lovelace").then(|| LoginUser::active("1")))
     }
 }

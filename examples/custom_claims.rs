@@ -11,8 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::{Claims, SimpleJwt};
 
 /// What this app puts into every token, next to Simple JWT's claims.
@@ -33,7 +33,11 @@ struct TokenClaims {
 struct Users;
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         let (id, roles) = match (username, password) {
             ("admin", "admin-pass") => ("1", vec!["admin", "staff"]),
             ("viewer", "viewer-pass") => ("2", vec!["viewer"]),

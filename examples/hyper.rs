@@ -15,8 +15,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::service::TowerToHyperService;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::{AuthContext, MemoryStore, SimpleJwt};
 
 type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
@@ -24,7 +24,11 @@ type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 struct Users;
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         // A real app verifies a password hash here (see the quickstart example).
         Ok((username == "ada" && password == "lovelace").then(|| LoginUser::active("1")))
     }

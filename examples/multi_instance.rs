@@ -8,15 +8,19 @@
 
 use axum::Router;
 use axum::routing::get;
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::store::redis::RedisStore;
 use tower_simplejwt::{Claims, SimpleJwt};
 
 struct Users;
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         Ok((username == "ada" && password == "lovelace").then(|| LoginUser::active("1")))
     }
 }

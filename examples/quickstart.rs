@@ -28,8 +28,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::store::redis::RedisStore;
 use tower_simplejwt::store::sql::SqlStore;
 use tower_simplejwt::{
@@ -126,19 +126,17 @@ impl Users {
 }
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         let row: Option<(i64, String, bool)> =
             sqlx::query_as("SELECT id, password_hash, is_active FROM users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| {
-                    StoreError::new(
-                        tower_simplejwt::store::StoreErrorKind::Backend,
-                        "user lookup",
-                        Some(Box::new(e)),
-                    )
-                })?;
+                .map_err(|e| LookupError::with_source("user lookup", e))?;
         let stored = row
             .as_ref()
             .map_or(self.dummy_hash.as_str(), |r| r.1.as_str());
@@ -164,7 +162,7 @@ impl UserResolver for Users {
         &self,
         user_id: &str,
         _token: &VerifiedToken,
-    ) -> Result<Option<UserRecord<User>>, StoreError> {
+    ) -> Result<Option<UserRecord<User>>, LookupError> {
         let Ok(id) = user_id.parse::<i64>() else {
             return Ok(None);
         };
@@ -173,13 +171,7 @@ impl UserResolver for Users {
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(|e| {
-                    StoreError::new(
-                        tower_simplejwt::store::StoreErrorKind::Backend,
-                        "user lookup",
-                        Some(Box::new(e)),
-                    )
-                })?;
+                .map_err(|e| LookupError::with_source("user lookup", e))?;
         Ok(row.map(|(username, is_active)| {
             let user = User { id, username };
             if is_active {

@@ -99,7 +99,7 @@ pub use revocation::Session;
 pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwtBuilder};
 pub use store::{MemoryStore, RevocationStore};
 pub use token::{MintError, TokenError, TokenPair, TokenType, VerifiedToken};
-pub use user::{CurrentUser, UserRecord, UserResolver};
+pub use user::{CurrentUser, LookupError, UserRecord, UserResolver};
 
 /// The README's code blocks, compiled and run as doctests.
 #[cfg(doctest)]

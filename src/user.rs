@@ -7,7 +7,6 @@ use std::sync::Arc;
 use http::Extensions;
 
 use crate::settings::Settings;
-use crate::store::StoreError;
 use crate::token::VerifiedToken;
 
 /// What a [`UserResolver`] found. `Debug` does not print the password
@@ -64,6 +63,38 @@ impl<U> UserRecord<U> {
     }
 }
 
+/// Why an app's user lookup or credential check failed (the database is
+/// down, say): the request gets 503 and nothing is accepted. The cause is
+/// kept as the error's `source()`.
+#[derive(Debug, thiserror::Error)]
+#[error("user lookup failed: {message}")]
+pub struct LookupError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl LookupError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source` (a database error, say).
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+}
+
 /// The user the layer's [`UserResolver`] loaded for this request; the
 /// extractor of the same name hands it to handlers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,7 +120,7 @@ pub trait UserResolver: Send + Sync + 'static {
         &self,
         user_id: &str,
         token: &VerifiedToken,
-    ) -> impl Future<Output = Result<Option<UserRecord<Self::User>>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<UserRecord<Self::User>>, LookupError>> + Send;
 }
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

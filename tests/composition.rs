@@ -11,8 +11,8 @@ use axum::routing::get;
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
 use tower::{ServiceBuilder, ServiceExt, service_fn};
+use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::StoreError;
 use tower_simplejwt::{Claims, MemoryStore, SimpleJwt, TokenPaths};
 
 #[derive(serde::Deserialize)]
@@ -23,7 +23,11 @@ struct MyClaims {
 struct Users;
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         Ok((username == "ada" && password == "lovelace").then(|| LoginUser::active("1")))
     }
 }

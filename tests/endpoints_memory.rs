@@ -249,7 +249,7 @@ fn credentials_on_a_verify_only_service_are_refused_at_build_time() {
             &self,
             _: &str,
             _: &str,
-        ) -> Result<Option<tower_simplejwt::endpoints::LoginUser>, tower_simplejwt::store::StoreError>
+        ) -> Result<Option<tower_simplejwt::endpoints::LoginUser>, tower_simplejwt::LookupError>
         {
             Ok(None)
         }
@@ -282,7 +282,7 @@ async fn a_checkers_reserved_custom_claim_is_a_500_naming_the_fix() {
             &self,
             _: &str,
             _: &str,
-        ) -> Result<Option<LoginUser>, tower_simplejwt::store::StoreError> {
+        ) -> Result<Option<LoginUser>, tower_simplejwt::LookupError> {
             Ok(Some(
                 LoginUser::active("1").with_claims(&json!({"jti": "mine"})),
             ))

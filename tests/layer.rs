@@ -12,7 +12,7 @@ use http::{Request, Response, StatusCode};
 use serde_json::json;
 use tower::{ServiceExt, service_fn};
 use tower_layer::Layer;
-use tower_simplejwt::store::StoreError;
+use tower_simplejwt::LookupError;
 use tower_simplejwt::{
     AuthContext, AuthRejection, CurrentUser, JwtAuthLayer, MemoryStore, SimpleJwt, TokenError,
     UserRecord, UserResolver, VerifiedToken,
@@ -365,17 +365,13 @@ impl UserResolver for Users {
         &self,
         user_id: &str,
         _token: &VerifiedToken,
-    ) -> Result<Option<UserRecord<String>>, StoreError> {
+    ) -> Result<Option<UserRecord<String>>, LookupError> {
         Ok(match user_id {
             "1" => Some(UserRecord::active("alice".to_owned())),
             "2" => Some(UserRecord::inactive("bob".into())),
             "3" => Some(UserRecord::active("carol".into()).with_password_fingerprint("v2")),
             "500" => {
-                return Err(StoreError::new(
-                    tower_simplejwt::store::StoreErrorKind::Backend,
-                    "db down",
-                    None,
-                ));
+                return Err(tower_simplejwt::LookupError::new("db down"));
             }
             _ => None,
         })

@@ -183,7 +183,7 @@ impl UserResolver for Users {
         &self,
         user_id: &str,
         _: &VerifiedToken,
-    ) -> Result<Option<UserRecord<User>>, tower_simplejwt::store::StoreError> {
+    ) -> Result<Option<UserRecord<User>>, tower_simplejwt::LookupError> {
         Ok((user_id == "7").then(|| UserRecord::active(User { name: "ada".into() })))
     }
 }

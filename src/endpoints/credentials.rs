@@ -4,7 +4,7 @@ use std::future::Future;
 
 use serde_json::{Map, Value};
 
-use crate::store::StoreError;
+use crate::user::LookupError;
 
 /// A user whose credentials checked out. `Debug` does not print the
 /// password fingerprint.
@@ -86,7 +86,7 @@ pub trait CredentialChecker: Send + Sync + 'static {
         &self,
         username: &str,
         password: &str,
-    ) -> impl Future<Output = Result<Option<LoginUser>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<LoginUser>, LookupError>> + Send;
 
     /// `UPDATE_LAST_LOGIN`: called after a successful login when the setting is on.
     fn update_last_login(&self, _user: &LoginUser) -> impl Future<Output = ()> + Send {
@@ -112,7 +112,7 @@ pub(crate) trait DynChecker: Send + Sync {
         &'a self,
         username: &'a str,
         password: &'a str,
-    ) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>>;
+    ) -> BoxFuture<'a, Result<Option<LoginUser>, LookupError>>;
     fn update_last_login<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()>;
     fn on_login_success<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()>;
     fn on_login_failed<'a>(&'a self, username: &'a str) -> BoxFuture<'a, ()>;
@@ -123,7 +123,7 @@ impl<C: CredentialChecker> DynChecker for C {
         &'a self,
         username: &'a str,
         password: &'a str,
-    ) -> BoxFuture<'a, Result<Option<LoginUser>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<LoginUser>, LookupError>> {
         Box::pin(CredentialChecker::check(self, username, password))
     }
     fn update_last_login<'a>(&'a self, user: &'a LoginUser) -> BoxFuture<'a, ()> {

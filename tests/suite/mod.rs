@@ -14,9 +14,10 @@ use axum::routing::get;
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use tower_simplejwt::LookupError;
 use tower_simplejwt::clock::ManualClock;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
-use tower_simplejwt::store::{StoreError, conformance::SharedStore};
+use tower_simplejwt::store::conformance::SharedStore;
 use tower_simplejwt::{
     Claims, SimpleJwt, SimpleJwtBuilder, TokenType, UserRecord, UserResolver, VerifiedToken,
 };
@@ -30,7 +31,11 @@ pub struct Users {
 }
 
 impl CredentialChecker for Users {
-    async fn check(&self, username: &str, password: &str) -> Result<Option<LoginUser>, StoreError> {
+    async fn check(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<LoginUser>, LookupError> {
         Ok(match (username, password) {
             ("alice", "wonderland") => {
                 Some(LoginUser::active("1").with_claims(&json!({"role": "admin"})))
@@ -73,7 +78,7 @@ impl UserResolver for Directory {
         &self,
         user_id: &str,
         _: &VerifiedToken,
-    ) -> Result<Option<UserRecord<String>>, StoreError> {
+    ) -> Result<Option<UserRecord<String>>, LookupError> {
         if REACTIVATED.lock().unwrap().iter().any(|u| u == user_id) {
             return Ok(Some(UserRecord::active(user_id.to_owned())));
         }
