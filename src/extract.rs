@@ -70,38 +70,71 @@ impl<T> DerefMut for Claims<T> {
 
 pub use crate::user::CurrentUser;
 
-/// Why an extractor could not produce its value.
+/// Why an extractor could not produce its value: an opaque error with a
+/// [`kind`](Self::kind); its response is the contract's body.
 #[derive(Debug)]
+pub struct ClaimsRejection {
+    kind: ClaimsRejectionKind,
+    /// `WWW-Authenticate` to send with a 401.
+    challenge: Option<HeaderValue>,
+    /// Why the claims did not fit the requested type.
+    reason: Option<String>,
+}
+
+/// What kind of [`ClaimsRejection`] this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ClaimsRejection {
+pub enum ClaimsRejectionKind {
     /// The request is anonymous (401).
-    MissingCredentials {
-        /// `WWW-Authenticate` to send.
-        challenge: HeaderValue,
-    },
+    MissingCredentials,
     /// The token's claims do not fit the requested type (401).
-    InvalidClaims {
-        /// The decoding error.
-        reason: String,
-        /// `WWW-Authenticate` to send.
-        challenge: HeaderValue,
-    },
+    InvalidClaims,
     /// The route has no `JwtAuthLayer` (500).
     MissingLayer,
     /// The layer has no user resolver (500).
     MissingUserResolver,
 }
 
+impl ClaimsRejection {
+    fn new(kind: ClaimsRejectionKind) -> Self {
+        Self {
+            kind,
+            challenge: None,
+            reason: None,
+        }
+    }
+
+    fn missing_credentials(challenge: HeaderValue) -> Self {
+        Self {
+            challenge: Some(challenge),
+            ..Self::new(ClaimsRejectionKind::MissingCredentials)
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ClaimsRejectionKind {
+        self.kind
+    }
+
+    /// For [`InvalidClaims`](ClaimsRejectionKind::InvalidClaims): why the
+    /// claims did not fit the requested type.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+}
+
 impl std::fmt::Display for ClaimsRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::MissingCredentials { .. } => "Authentication credentials were not provided.",
-            Self::InvalidClaims { .. } => "Token is invalid",
-            Self::MissingLayer => {
+        f.write_str(match self.kind {
+            ClaimsRejectionKind::MissingCredentials => {
+                "Authentication credentials were not provided."
+            }
+            ClaimsRejectionKind::InvalidClaims => "Token is invalid",
+            ClaimsRejectionKind::MissingLayer => {
                 "Missing request extension: the JWT claims were not found. \
                  Is `JwtAuthLayer` applied to this route (`.layer(jwt.layer())`)?"
             }
-            Self::MissingUserResolver => {
+            ClaimsRejectionKind::MissingUserResolver => {
                 "Missing request extension: no user was resolved. \
                  Add `.with_user_resolver(...)` to the `JwtAuthLayer` of this route."
             }
@@ -114,22 +147,18 @@ impl std::error::Error for ClaimsRejection {}
 impl IntoResponse for ClaimsRejection {
     fn into_response(self) -> Response {
         let detail = self.to_string();
-        let res = match self {
-            Self::MissingCredentials { challenge } => with_challenge(
-                json(StatusCode::UNAUTHORIZED, &json!({ "detail": detail })),
-                challenge,
-            ),
-            Self::InvalidClaims { challenge, .. } => with_challenge(
-                json(
-                    StatusCode::UNAUTHORIZED,
-                    &json!({ "detail": detail, "code": "token_not_valid" }),
-                ),
-                challenge,
-            ),
-            Self::MissingLayer | Self::MissingUserResolver => json(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &json!({ "detail": detail }),
-            ),
+        let body = match self.kind {
+            ClaimsRejectionKind::MissingCredentials => json!({ "detail": detail }),
+            ClaimsRejectionKind::InvalidClaims => {
+                json!({ "detail": detail, "code": "token_not_valid" })
+            }
+            ClaimsRejectionKind::MissingLayer | ClaimsRejectionKind::MissingUserResolver => {
+                json!({ "detail": detail })
+            }
+        };
+        let res = match self.challenge {
+            Some(challenge) => with_challenge(json(StatusCode::UNAUTHORIZED, &body), challenge),
+            None => json(StatusCode::INTERNAL_SERVER_ERROR, &body),
         };
         res.map(axum_core::body::Body::from)
     }
@@ -139,7 +168,7 @@ fn context(parts: &Parts) -> Result<&AuthContext, ClaimsRejection> {
     parts
         .extensions
         .get::<AuthContext>()
-        .ok_or(ClaimsRejection::MissingLayer)
+        .ok_or_else(|| ClaimsRejection::new(ClaimsRejectionKind::MissingLayer))
 }
 
 /// The three extractors, once: `Ok(None)` for an anonymous request. The
@@ -164,9 +193,7 @@ fn required<E: Extract>(parts: &Parts) -> Result<E, ClaimsRejection> {
     let ctx = context(parts)?;
     match &ctx.token {
         Some(token) => E::extract(parts, ctx, token),
-        None => Err(ClaimsRejection::MissingCredentials {
-            challenge: ctx.challenge.clone(),
-        }),
+        None => Err(ClaimsRejection::missing_credentials(ctx.challenge.clone())),
     }
 }
 
@@ -176,13 +203,11 @@ impl<T: DeserializeOwned> Extract for Claims<T> {
         ctx: &AuthContext,
         token: &VerifiedToken,
     ) -> Result<Self, ClaimsRejection> {
-        token
-            .claims()
-            .map(Claims)
-            .map_err(|e| ClaimsRejection::InvalidClaims {
-                reason: e.to_string(),
-                challenge: ctx.challenge.clone(),
-            })
+        token.claims().map(Claims).map_err(|e| ClaimsRejection {
+            challenge: Some(ctx.challenge.clone()),
+            reason: Some(e.to_string()),
+            ..ClaimsRejection::new(ClaimsRejectionKind::InvalidClaims)
+        })
     }
 }
 
@@ -198,7 +223,7 @@ impl<U: Clone + Send + Sync + 'static> Extract for CurrentUser<U> {
             .extensions
             .get::<CurrentUser<U>>()
             .cloned()
-            .ok_or(ClaimsRejection::MissingUserResolver)
+            .ok_or_else(|| ClaimsRejection::new(ClaimsRejectionKind::MissingUserResolver))
     }
 }
 

@@ -87,7 +87,7 @@ pub mod token;
 mod user;
 
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
-pub use extract::{Claims, ClaimsRejection};
+pub use extract::{Claims, ClaimsRejection, ClaimsRejectionKind};
 pub use jsonwebtoken::Algorithm;
 /// JSON Web Keys, as [`SimpleJwtBuilder::with_jwk_set`] takes them and
 /// [`SimpleJwt::jwks`] returns them.
