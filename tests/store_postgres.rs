@@ -55,27 +55,17 @@ async fn drop_stale_schemas(admin: &sqlx::PgPool) {
 }
 
 async fn connect(url: &str, schema: &str) -> Result<SqlStore, String> {
-    let base = PgConnectOptions::from_str(url).map_err(|e| e.to_string())?;
     let admin = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(std::time::Duration::from_secs(3))
-        .connect_with(base.clone())
+        .connect_with(PgConnectOptions::from_str(url).map_err(|e| e.to_string())?)
         .await
         .map_err(|e| e.to_string())?;
     drop_stale_schemas(&admin).await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema}"
-    )))
-    .execute(&admin)
-    .await
-    .map_err(|e| e.to_string())?;
-    let pool = PgPoolOptions::new()
-        .max_connections(8)
-        .acquire_timeout(std::time::Duration::from_secs(2))
-        .connect_with(base.options([("search_path", schema)]))
+    let store = SqlStore::connect_in_schema(url, schema)
         .await
-        .map_err(|e| e.to_string())?;
-    let store = SqlStore::from_postgres(pool).with_timeout(std::time::Duration::from_secs(2));
+        .map_err(|e| e.to_string())?
+        .with_timeout(std::time::Duration::from_secs(2));
     store.migrate().await.map_err(|e| format!("{e:?}"))?;
     Ok(store)
 }
@@ -149,4 +139,43 @@ async fn unreachable_server_is_a_connect_error_not_a_panic() {
         err.kind(),
         tower_simplejwt::store::StoreErrorKind::Unavailable
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_keeps_the_stores_tables_apart() {
+    let name = schema();
+    let store = match connect(&database_url(), &name).await {
+        Ok(store) => store,
+        Err(e) => return unavailable::<()>("PostgreSQL", e).unwrap_or(()),
+    };
+    let _ = store;
+    let admin = sqlx::PgPool::connect(&database_url()).await.unwrap();
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+    )
+    .bind(&name)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    let tables: Vec<_> = tables.into_iter().map(|(t,)| t).collect();
+    assert_eq!(
+        tables,
+        [
+            "_sqlx_migrations",
+            "simplejwt_blacklist",
+            "simplejwt_outstanding",
+            "simplejwt_revoked_family",
+            "simplejwt_user_revocation"
+        ],
+        "the store's tables and its migration record live in its schema"
+    );
+    for bad in ["", "1abc", "a;DROP TABLE x", "with space", "quo\"te"] {
+        let err = SqlStore::connect_in_schema(&database_url(), bad)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("plain identifier"),
+            "{bad:?}: {err}"
+        );
+    }
 }

@@ -165,6 +165,53 @@ impl SqlStore {
         ))
     }
 
+    /// Connects to PostgreSQL with every table of the store (and the record
+    /// of its migrations) in `schema`, created if missing: an app that
+    /// shares its database, and runs its own sqlx migrations, keeps its
+    /// tables and migration history apart from the store's. `schema` is a
+    /// plain identifier (letters, digits, `_`; not starting with a digit).
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        use std::str::FromStr;
+        let plain = schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && schema.chars().next().is_some_and(|c| !c.is_ascii_digit());
+        if !plain {
+            return Err(StoreError::new(
+                StoreErrorKind::Backend,
+                format!(
+                    "schema name {schema:?} is not a plain identifier: use letters, digits and '_', not starting with a digit"
+                ),
+                None,
+            ));
+        }
+        let timeout = Duration::from_secs(3);
+        let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(store_error)?;
+        let admin = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(timeout)
+            .connect_with(options.clone())
+            .await
+            .map_err(store_error)?;
+        // The name was checked above: a plain identifier, safe to splice.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&admin)
+        .await
+        .map_err(store_error)?;
+        admin.close().await;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(timeout)
+            .connect_with(options.options([("search_path", schema)]))
+            .await
+            .map_err(store_error)?;
+        Ok(Self::from_postgres(pool))
+    }
+
     /// A store on an existing SQLite pool.
     #[cfg(feature = "sqlite")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
