@@ -109,6 +109,9 @@ impl<U> std::ops::Deref for CurrentUser<U> {
 
 /// Loads the user for a validated token (Simple JWT's `get_user`).
 ///
+/// Written with `async fn`; the crate boxes it privately (the module docs
+/// of [`store`](crate::store) say why stores are boxed and callbacks not).
+///
 /// Return `Ok(None)` for an unknown user (401 `user_not_found`) and `Err`
 /// when the lookup itself failed (503: nothing is accepted).
 pub trait UserResolver: Send + Sync + 'static {

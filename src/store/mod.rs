@@ -13,6 +13,16 @@
 //!   never removes an entry whose token could still be used.
 //! - A "revoked before" instant only ever moves forward.
 //! - No raw token is ever stored, only ids and instants.
+//!
+//! Why the methods return boxed futures ([`StoreFuture`]) while the app
+//! callbacks ([`UserResolver`](crate::UserResolver),
+//! [`CredentialChecker`](crate::endpoints::CredentialChecker)) are written
+//! with `async fn`: apps hold stores as trait objects themselves (a store
+//! picked at startup from a flag, shared by `SimpleJwt` and a flush task as
+//! `Arc<dyn RevocationStore>`), so object safety is part of this trait's
+//! contract. Callbacks are handed to a builder once and never used as
+//! trait objects by the app, so they keep `async fn` and the crate boxes
+//! them privately.
 
 mod cache;
 #[cfg(any(test, feature = "conformance"))]
