@@ -28,8 +28,6 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 pub use error::TokenError;
-#[cfg(any(test, feature = "conformance"))]
-pub(crate) use mint::new_jti;
 pub use mint::{MintError, TokenBuilder, TokenPair};
 
 /// The kinds of token Simple JWT issues.
