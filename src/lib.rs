@@ -84,6 +84,7 @@ mod revocation;
 mod settings;
 pub mod store;
 pub mod token;
+mod token_type;
 mod user;
 
 pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};

@@ -12,7 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::keys::{Key, KeySet};
 use crate::paths::TokenPaths;
 use crate::store::RevocationStore;
-use crate::token::TokenType;
+use crate::token_type::TokenType;
 
 /// The longest lifetime, leeway or window a configuration accepts: 100
 /// years, far from where `now + lifetime` could overflow.
