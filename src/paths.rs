@@ -64,23 +64,23 @@ impl TokenPaths {
         }
     }
 
-    /// Whether a request path is a token route that does not authenticate
-    /// its caller (every token route but log-out-everywhere), whatever the
-    /// method: the route answers a wrong one with its own 405. Paths match
-    /// exactly: mount the routes where these paths say (`router()` does),
-    /// prefix included.
-    pub(crate) fn is_public(&self, path: &str) -> bool {
-        [
-            &self.obtain_pair,
-            &self.refresh,
-            &self.verify,
-            &self.blacklist,
-            &self.obtain_sliding,
-            &self.refresh_sliding,
-            &self.jwks,
-        ]
-        .into_iter()
-        .any(|p| p == path)
+    /// The token routes that do not authenticate their caller (every one
+    /// but log-out-everywhere), among those that are mounted: routes that
+    /// mint only with a signing key, blacklisting only with a store.
+    pub(crate) fn public(&self, can_sign: bool, has_store: bool) -> Vec<String> {
+        let mut paths = vec![self.verify.clone(), self.jwks.clone()];
+        if can_sign {
+            paths.extend([
+                self.obtain_pair.clone(),
+                self.refresh.clone(),
+                self.obtain_sliding.clone(),
+                self.refresh_sliding.clone(),
+            ]);
+        }
+        if has_store {
+            paths.push(self.blacklist.clone());
+        }
+        paths
     }
 
     /// Every path, with its name, for configuration checks.

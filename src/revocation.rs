@@ -98,10 +98,17 @@ impl SimpleJwt {
     /// (its `refresh_exp` for a sliding token that can still be renewed),
     /// plus the leeway. Its blacklist entry lives until then.
     pub(crate) fn accepted_until(&self, token: &VerifiedToken) -> u64 {
-        token
-            .exp
-            .max(token.refresh_exp.unwrap_or(0))
-            .saturating_add(self.leeway())
+        let leeway = self.leeway();
+        let last_exp = match token.refresh_exp {
+            // A sliding token renewed at the last moment (`refresh_exp` plus
+            // the leeway) keeps its `jti` and lives one more lifetime.
+            Some(refresh_exp) => refresh_exp
+                .saturating_add(leeway)
+                .saturating_add(self.settings().sliding_token_lifetime.as_secs())
+                .max(token.exp),
+            None => token.exp,
+        };
+        last_exp.saturating_add(leeway)
     }
 
     /// Until when a revocation made now must be kept: every token it covers
@@ -205,11 +212,22 @@ impl SimpleJwt {
         token: &VerifiedToken,
         rotation: bool,
     ) -> Result<Blacklisted, StoreError> {
+        self.spend_at(token, rotation, self.now()).await
+    }
+
+    /// [`spend`](Self::spend) as of `now`, the instant a rotation then
+    /// issues its successor at.
+    pub(crate) async fn spend_at(
+        &self,
+        token: &VerifiedToken,
+        rotation: bool,
+        now: u64,
+    ) -> Result<Blacklisted, StoreError> {
         self.require_store()?
             .blacklist(BlacklistEntry {
                 jti: &token.jti,
                 expires_at: self.accepted_until(token),
-                now: self.now(),
+                now,
                 rotation,
             })
             .await
@@ -264,8 +282,12 @@ impl SimpleJwt {
         for token in latest {
             let family = token.family.clone().unwrap_or_else(|| token.jti.clone());
             let key = Self::scoped_family(user_id, &family);
+            // The login ended if its family or its user was revoked; its
+            // newest token may itself be spent by a rotation in the same
+            // second, so its own `jti` is not asked about (no token has an
+            // empty one).
             let query = RevocationQuery {
-                jti: &token.jti,
+                jti: "",
                 family: Some(&key),
                 user_id: Some(user_id),
                 issued_at: Some(token.issued_at),

@@ -672,8 +672,10 @@ impl SimpleJwtBuilder {
         }
         let paths = settings.token_paths.all();
         for (i, (name, path)) in paths.iter().enumerate() {
-            if !path.starts_with('/') {
-                return invalid(format!("token path {name} ({path:?}) must start with '/'"));
+            if !path.starts_with('/') || *path == "/" {
+                return invalid(format!(
+                    "token path {name} ({path:?}) must start with '/' and name a route, not the root"
+                ));
             }
             if let Some((other, _)) = paths[i + 1..].iter().find(|(_, p)| p == path) {
                 return invalid(format!(

@@ -218,7 +218,10 @@ fn fast_hmac_path_agrees_with_jsonwebtoken_on_payloads_that_are_not_utf8() {
         now - 10
     );
     let open = format!("{{{base},").into_bytes();
-    let bad: [&[u8]; 6] = [
+    let bad: [&[u8]; 9] = [
+        b"\"note\":\"\\ud800\"}",
+        b"\"big\":1e400}",
+        b"\"nested\":[{\"a\":\"\\udc00x\"}]}",
         b"\"extra\":\"\xff\"}",
         b"\"extra\":\"ab\xc3\"}",
         b"\"extra\":{\"k\":\"\xed\xa0\x80\"}}",

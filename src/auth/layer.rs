@@ -19,6 +19,8 @@ pub struct JwtAuthLayer {
     pub(crate) resolver: Option<SharedResolver>,
     /// `WWW-Authenticate` for "no credentials", computed once.
     pub(crate) challenge: HeaderValue,
+    /// The public token routes this configuration mounts: left alone.
+    pub(crate) public_paths: Arc<[String]>,
 }
 
 impl fmt::Debug for JwtAuthLayer {
@@ -42,6 +44,10 @@ impl SimpleJwt {
             required: false,
             resolver: None,
             challenge: challenge(scheme, &s.realm, None),
+            public_paths: s
+                .token_paths
+                .public(self.can_sign(), self.store().is_some())
+                .into(),
         }
     }
 }

@@ -69,15 +69,16 @@ pub(crate) async fn refresh(
             },
         ));
     }
-    let (rotation, retry) = if settings.blacklist_after_rotation {
+    let rotation = if settings.blacklist_after_rotation {
         // Spend the old token before minting anything: of many concurrent
         // refreshes exactly one inserts. The successor is the same for every
         // retry of this rotation (same `jti`, same instants), so a retry
         // within the grace window gets it back instead of a second branch.
+        let now = jwt.now();
         let (at, retry) = match spent_before {
             Some(at) => (at, true),
-            None => match jwt.spend(&token, true).await {
-                Ok(Blacklisted::Inserted) => (jwt.now(), false),
+            None => match jwt.spend_at(&token, true, now).await {
+                Ok(Blacklisted::Inserted) => (now, false),
                 Ok(found) => match rotated_within_grace(jwt, &token, Some(found)).await? {
                     Some(at) => (at, true),
                     None => return Err(reuse(jwt, &token).await),
@@ -86,26 +87,36 @@ pub(crate) async fn refresh(
             },
         };
         let rotation = jwt.successors(&token, Some(at));
-        // A retry only gets the successor back while it is the family's
-        // live branch: not yet rotated itself, nor revoked.
-        if retry
-            && jwt
-                .is_revoked(&rotation.refresh.as_verified())
-                .await
-                .map_err(|_| ApiError::Unavailable)?
-        {
-            return Err(reuse(jwt, &token).await);
+        // The successor must be the family's live branch: not yet rotated
+        // itself, nor revoked. For a first rotation this also closes the
+        // race with a logout (of the family, or everywhere) that landed
+        // between the verdict above and the spend: the successor is asked
+        // about as if issued when the old token was.
+        let mut probe = rotation.refresh.as_verified();
+        if !retry {
+            probe.iat = token.iat();
         }
-        (rotation, retry)
-    } else {
-        (jwt.successors(&token, None), false)
-    };
-    if !retry {
-        rotation
-            .record(jwt)
+        if jwt
+            .is_revoked(&probe)
             .await
-            .map_err(|_| ApiError::Unavailable)?;
-    }
+            .map_err(|_| ApiError::Unavailable)?
+        {
+            return Err(if retry {
+                reuse(jwt, &token).await
+            } else {
+                TokenError::Blacklisted.into()
+            });
+        }
+        rotation
+    } else {
+        jwt.successors(&token, None)
+    };
+    // Recorded on a retry too (recording is idempotent): the first answer
+    // may have failed before its record.
+    rotation
+        .record(jwt)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
     let (access, refresh) = rotation.sign(jwt).map_err(mint_error)?;
     Ok(token_response(
         StatusCode::OK,

@@ -46,6 +46,11 @@ pub(crate) async fn rotated_within_grace(
     else {
         return Ok(None);
     };
+    // Instances' clocks may differ by a little: a retry landing on one a
+    // second behind the instance that rotated is still a retry.
     let now = jwt.now();
-    Ok((now >= at && now - at < settings.reuse_grace.as_secs()).then_some(at))
+    let skew = settings.leeway.as_secs().max(1);
+    let within =
+        now.saturating_add(skew) >= at && now.saturating_sub(at) < settings.reuse_grace.as_secs();
+    Ok(within.then_some(at))
 }

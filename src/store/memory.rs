@@ -196,7 +196,10 @@ impl RevocationStore for MemoryStore {
             list.retain(|t| t.expires_at >= now);
             *prune_at = (list.len() * 2).max(64);
         }
-        list.push(token);
+        // Idempotent: a retried rotation records its successor again.
+        if !list.iter().any(|t| t.jti == token.jti) {
+            list.push(token);
+        }
         ready(())
     }
 

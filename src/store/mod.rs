@@ -240,7 +240,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     }
 
     /// Records a token at issue time (`now` is the app's current time; the
-    /// store may prune the user's expired tokens as of then).
+    /// store may prune the user's expired tokens as of then). Idempotent:
+    /// recording the same `jti` again changes nothing.
     fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()>;
 
     /// The unexpired outstanding tokens of `user_id`: what
