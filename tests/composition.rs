@@ -385,6 +385,12 @@ fn token_paths_are_checked_at_build_time() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("must start with '/'"), "{err}");
+    let err = SimpleJwt::builder()
+        .with_secret(secret())
+        .with_token_paths(TokenPaths::with_prefix(""))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("not the root"), "{err}");
 }
 
 /// The one way left to get it wrong: token routes behind the layer at paths

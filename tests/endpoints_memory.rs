@@ -10,8 +10,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use http::{Request, StatusCode};
 use serde_json::json;
-use tower_simplejwt::MemoryStore;
 use tower_simplejwt::store::conformance::SharedStore;
+use tower_simplejwt::{MemoryStore, RevocationStore};
 
 async fn make() -> Option<SharedStore> {
     Some(Arc::new(MemoryStore::new()))
@@ -367,4 +367,190 @@ async fn sliding_refresh_exp_gets_the_same_leeway_as_exp() {
             json!({"detail": "Token 'refresh_exp' claim has expired", "code": "token_not_valid"})
         )
     );
+}
+
+/// A memory store where a "log out everywhere" of user 1 lands while a
+/// rotation is spending its token: between the refresh's verdict and its
+/// spend.
+#[derive(Clone, Default)]
+struct LogoutDuringRotation {
+    inner: MemoryStore,
+}
+
+impl tower_simplejwt::RevocationStore for LogoutDuringRotation {
+    fn name(&self) -> &'static str {
+        "racing"
+    }
+    fn blacklist<'a>(
+        &'a self,
+        e: tower_simplejwt::store::BlacklistEntry<'a>,
+    ) -> tower_simplejwt::store::StoreFuture<'a, tower_simplejwt::store::Blacklisted> {
+        Box::pin(async move {
+            if e.rotation {
+                self.inner
+                    .revoke_user_before("1", e.now, e.now + 86_400, e.now)
+                    .await?;
+            }
+            self.inner.blacklist(e).await
+        })
+    }
+    fn revoke_family<'a>(
+        &'a self,
+        f: &'a str,
+        exp: u64,
+        now: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
+        self.inner.revoke_family(f, exp, now)
+    }
+    fn revoke_user_before<'a>(
+        &'a self,
+        u: &'a str,
+        i: u64,
+        k: u64,
+        now: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
+        self.inner.revoke_user_before(u, i, k, now)
+    }
+    fn is_revoked<'a>(
+        &'a self,
+        q: tower_simplejwt::store::RevocationQuery<'a>,
+    ) -> tower_simplejwt::store::StoreFuture<'a, bool> {
+        self.inner.is_revoked(q)
+    }
+    fn record_outstanding(
+        &self,
+        t: tower_simplejwt::store::OutstandingToken,
+        now: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'_, ()> {
+        self.inner.record_outstanding(t, now)
+    }
+    fn outstanding_for_user<'a>(
+        &'a self,
+        u: &'a str,
+        now: u64,
+    ) -> tower_simplejwt::store::StoreFuture<'a, Vec<tower_simplejwt::store::OutstandingToken>>
+    {
+        self.inner.outstanding_for_user(u, now)
+    }
+    fn flush_expired(&self, now: u64) -> tower_simplejwt::store::StoreFuture<'_, u64> {
+        self.inner.flush_expired(now)
+    }
+}
+
+#[tokio::test]
+async fn a_logout_everywhere_landing_during_a_rotation_is_never_escaped() {
+    let app = suite::rotating(Arc::new(LogoutDuringRotation::default()));
+    let (_, refresh) = app.login().await;
+    app.clock.advance(std::time::Duration::from_secs(1));
+    let (status, _, body) = app
+        .post("/api/token/refresh/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"detail": "Token is blacklisted", "code": "token_not_valid"})
+        ),
+        "a successor minted after the logout escaped it"
+    );
+}
+
+#[tokio::test]
+async fn a_blacklisted_sliding_token_stays_dead_after_a_last_moment_renewal() {
+    let store = Arc::new(MemoryStore::new());
+    let (b, clock) = suite::base(store.clone());
+    let app = suite::app_with(
+        b.with_auth_token_types([
+            tower_simplejwt::TokenType::Access,
+            tower_simplejwt::TokenType::Sliding,
+        ])
+        .with_sliding_token_refresh_lifetime(std::time::Duration::from_secs(100)),
+        clock,
+    );
+    let (_, _, body) = app
+        .post(
+            "/api/token/sliding/",
+            json!({"username": "alice", "password": "wonderland"}),
+        )
+        .await;
+    let first = body["token"].as_str().unwrap().to_owned();
+    // The thief renews just before refresh_exp: same jti, exp 300 s later.
+    app.clock.advance(std::time::Duration::from_secs(90));
+    let (_, _, body) = app
+        .post("/api/token/sliding/refresh/", json!({"token": first}))
+        .await;
+    let renewed = body["token"].as_str().unwrap().to_owned();
+    // The victim logs the first copy out.
+    let verified = app
+        .jwt
+        .validate(&first, tower_simplejwt::TokenType::Sliding)
+        .unwrap();
+    assert!(app.jwt.blacklist(&verified).await.unwrap());
+    // Past the first copy's exp and refresh_exp, after a flush, the renewed
+    // copy (still within its own exp) must be refused.
+    app.clock.advance(std::time::Duration::from_secs(260));
+    store.flush_expired(app.jwt.now()).await.unwrap();
+    let (status, body) = app.me(&renewed).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["messages"][0]["message"], "Token is blacklisted");
+}
+
+#[tokio::test]
+async fn a_retry_on_an_instance_a_second_behind_is_still_a_retry() {
+    let store: Arc<MemoryStore> = Arc::new(MemoryStore::new());
+    let a = suite::rotating(store.clone());
+    let b = suite::rotating(store);
+    let (_, refresh) = a.login().await;
+    // Later, with B's clock a second behind A's (the login is in both pasts).
+    a.clock.advance(std::time::Duration::from_secs(60));
+    b.clock.set(a.jwt.now() - 1);
+    let (status, _, on_a) = a
+        .post("/api/token/refresh/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, on_b) = b
+        .post("/api/token/refresh/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!((status, on_b), (StatusCode::OK, on_a));
+}
+
+#[tokio::test]
+async fn a_login_rotated_in_its_first_second_is_still_listed() {
+    let app = suite::rotating(Arc::new(MemoryStore::new()));
+    let (_, refresh) = app.login().await;
+    let (status, _, _) = app
+        .post("/api/token/refresh/", json!({"refresh": refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.jwt.sessions("1").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn routes_that_are_not_mounted_are_not_left_alone() {
+    use tower::ServiceExt;
+    let issuer = tower_simplejwt::SimpleJwt::builder()
+        .with_signing_key(tower_simplejwt::Key::private_pem(
+            tower_simplejwt::Algorithm::EdDSA,
+            include_str!("keys/ed25519.pem"),
+        ))
+        .build()
+        .unwrap();
+    // A verify-only service: its router mounts no refresh route, so a
+    // fallback behind a required layer must not be reachable there.
+    let verifier = tower_simplejwt::SimpleJwt::builder()
+        .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
+        .build()
+        .unwrap();
+    let app: axum::Router = axum::Router::new()
+        .fallback(|| async { "the app's fallback" })
+        .layer(verifier.layer().required());
+    let res = app
+        .oneshot(
+            Request::post("/api/token/refresh/")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
