@@ -56,7 +56,7 @@ struct State {
     /// `user_id -> (revoked at or before, keep until)`.
     users: Mutex<HashMap<String, (u64, u64)>>,
     /// `user_id -> (tokens, length at which expired ones are pruned next)`.
-    outstanding: Mutex<HashMap<String, (Vec<OutstandingToken>, usize)>>,
+    outstanding: Mutex<HashMap<String, (HashMap<String, OutstandingToken>, usize)>>,
     inserts: AtomicU64,
 }
 
@@ -188,18 +188,16 @@ impl RevocationStore for MemoryStore {
 
     fn record_outstanding(&self, token: OutstandingToken, now: u64) -> StoreFuture<'_, ()> {
         let mut all = lock(&self.inner.outstanding);
-        let (list, prune_at) = all
+        let (tokens, prune_at) = all
             .entry(token.user_id.clone())
-            .or_insert_with(|| (Vec::new(), 64));
-        // Prune when the list has doubled since the last prune: amortised O(1).
-        if list.len() >= *prune_at {
-            list.retain(|t| t.expires_at >= now);
-            *prune_at = (list.len() * 2).max(64);
+            .or_insert_with(|| (HashMap::new(), 64));
+        // Prune when the map has doubled since the last prune: amortised O(1).
+        if tokens.len() >= *prune_at {
+            tokens.retain(|_, t| t.expires_at >= now);
+            *prune_at = (tokens.len() * 2).max(64);
         }
-        // Idempotent: a retried rotation records its successor again.
-        if !list.iter().any(|t| t.jti == token.jti) {
-            list.push(token);
-        }
+        // Keyed by `jti`: recording a token again changes nothing.
+        tokens.entry(token.jti.clone()).or_insert(token);
         ready(())
     }
 
@@ -210,7 +208,13 @@ impl RevocationStore for MemoryStore {
     ) -> StoreFuture<'a, Vec<OutstandingToken>> {
         let list = lock(&self.inner.outstanding)
             .get(user_id)
-            .map(|(l, _)| l.iter().filter(|t| t.expires_at >= now).cloned().collect())
+            .map(|(tokens, _)| {
+                tokens
+                    .values()
+                    .filter(|t| t.expires_at >= now)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         ready(list)
     }
@@ -231,10 +235,10 @@ impl RevocationStore for MemoryStore {
         }
         {
             let mut all = lock(&self.inner.outstanding);
-            for (list, _) in all.values_mut() {
-                let before = list.len();
-                list.retain(|t| t.expires_at >= now);
-                removed += (before - list.len()) as u64;
+            for (tokens, _) in all.values_mut() {
+                let before = tokens.len();
+                tokens.retain(|_, t| t.expires_at >= now);
+                removed += (before - tokens.len()) as u64;
             }
             all.retain(|_, (l, _)| !l.is_empty());
         }
