@@ -44,6 +44,10 @@ enum Kind {
     Family,
 }
 
+/// One user's outstanding tokens by `jti`, and the size at which expired
+/// ones are pruned next.
+type UserTokens = (HashMap<String, OutstandingToken>, usize);
+
 /// `expires_at`, and the rotation instant of a `jti` spent by a rotation.
 type Entry = (u64, Option<u64>);
 
@@ -56,7 +60,7 @@ struct State {
     /// `user_id -> (revoked at or before, keep until)`.
     users: Mutex<HashMap<String, (u64, u64)>>,
     /// `user_id -> (tokens, length at which expired ones are pruned next)`.
-    outstanding: Mutex<HashMap<String, (HashMap<String, OutstandingToken>, usize)>>,
+    outstanding: Mutex<HashMap<String, UserTokens>>,
     inserts: AtomicU64,
 }
 
