@@ -190,9 +190,8 @@ async fn jwks_refuses_other_methods_with_its_own_allow_header() {
     assert_eq!(headers["allow"], "GET, HEAD");
 }
 
-#[tokio::test]
-async fn a_verify_only_service_mounts_no_route_that_mints() {
-    use tower::ServiceExt;
+/// An EdDSA issuer, and a verify-only service built from its JWK Set.
+fn issuer_and_verifier() -> (tower_simplejwt::SimpleJwt, tower_simplejwt::SimpleJwt) {
     let issuer = tower_simplejwt::SimpleJwt::builder()
         .with_signing_key(tower_simplejwt::Key::private_pem(
             tower_simplejwt::Algorithm::EdDSA,
@@ -204,6 +203,13 @@ async fn a_verify_only_service_mounts_no_route_that_mints() {
         .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
         .build()
         .unwrap();
+    (issuer, verifier)
+}
+
+#[tokio::test]
+async fn a_verify_only_service_mounts_no_route_that_mints() {
+    use tower::ServiceExt;
+    let (issuer, verifier) = issuer_and_verifier();
     let router: axum::Router = tower_simplejwt::endpoints::TokenEndpoints::builder(verifier)
         .stateless()
         .build()
@@ -254,17 +260,7 @@ fn credentials_on_a_verify_only_service_are_refused_at_build_time() {
             Ok(None)
         }
     }
-    let issuer = tower_simplejwt::SimpleJwt::builder()
-        .with_signing_key(tower_simplejwt::Key::private_pem(
-            tower_simplejwt::Algorithm::EdDSA,
-            include_str!("keys/ed25519.pem"),
-        ))
-        .build()
-        .unwrap();
-    let verifier = tower_simplejwt::SimpleJwt::builder()
-        .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
-        .build()
-        .unwrap();
+    let (_, verifier) = issuer_and_verifier();
     let err = tower_simplejwt::endpoints::TokenEndpoints::builder(verifier)
         .with_credentials(Nobody)
         .stateless()
@@ -528,19 +524,9 @@ async fn a_login_rotated_in_its_first_second_is_still_listed() {
 #[tokio::test]
 async fn routes_that_are_not_mounted_are_not_left_alone() {
     use tower::ServiceExt;
-    let issuer = tower_simplejwt::SimpleJwt::builder()
-        .with_signing_key(tower_simplejwt::Key::private_pem(
-            tower_simplejwt::Algorithm::EdDSA,
-            include_str!("keys/ed25519.pem"),
-        ))
-        .build()
-        .unwrap();
     // A verify-only service: its router mounts no refresh route, so a
     // fallback behind a required layer must not be reachable there.
-    let verifier = tower_simplejwt::SimpleJwt::builder()
-        .with_jwk_set(&issuer.jwks(), tower_simplejwt::Algorithm::EdDSA)
-        .build()
-        .unwrap();
+    let (_, verifier) = issuer_and_verifier();
     let app: axum::Router = axum::Router::new()
         .fallback(|| async { "the app's fallback" })
         .layer(verifier.layer().required());

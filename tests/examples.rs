@@ -387,6 +387,28 @@ async fn hyper_example_mounts_layer_and_endpoints_without_axum() {
     .await;
 }
 
+/// The one-time code the passwordless example printed for `email`.
+async fn printed_code(app: &Running, email: &str) -> String {
+    let prefix = format!("OTP for {email}: ");
+    let started = Instant::now();
+    loop {
+        let found = app
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_owned));
+        if let Some(code) = found {
+            return code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no code printed for {email}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn passwordless_example_mints_a_pair_from_an_otp() {
     let app = spawn("passwordless", &["127.0.0.1:0"], &[SECRET], 1);
@@ -400,25 +422,7 @@ async fn passwordless_example_mints_a_pair_from_an_otp() {
         .0,
         StatusCode::OK
     );
-    let code = {
-        let started = Instant::now();
-        loop {
-            let found = app
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find_map(|l| l.strip_prefix("OTP for a@example.com: ").map(str::to_owned));
-            if let Some(code) = found {
-                break code;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no code printed"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
+    let code = printed_code(&app, "a@example.com").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert_eq!(
         post(
@@ -457,25 +461,7 @@ async fn passwordless_example_mints_a_pair_from_an_otp() {
         .0,
         StatusCode::OK
     );
-    let code_b = {
-        let started = Instant::now();
-        loop {
-            let found = app
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find_map(|l| l.strip_prefix("OTP for b@example.com: ").map(str::to_owned));
-            if let Some(code) = found {
-                break code;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no code printed"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
+    let code_b = printed_code(&app, "b@example.com").await;
     login_and_refresh_with_a_stale_header(
         &base,
         "/otp/verify",
