@@ -129,9 +129,10 @@ impl SimpleJwt {
     }
 
     fn scoped_family(user: &str, family: &str) -> String {
+        use std::fmt::Write;
         let mut key = String::with_capacity(user.len() + family.len() + 8);
-        key.push_str(&user.len().to_string());
-        key.push(':');
+        // Writing to a `String` cannot fail.
+        let _ = write!(key, "{}:", user.len());
         key.push_str(user);
         key.push(':');
         key.push_str(family);
@@ -172,6 +173,13 @@ impl SimpleJwt {
         }
     }
 
+    /// The checks that need no store; `Ok(true)` when the store must then
+    /// be asked about `token`.
+    fn needs_store(&self, token: &VerifiedToken, purpose: Use) -> Result<bool, Refusal> {
+        self.check_claims(token, purpose)?;
+        Ok(self.checks_store(token.token_type))
+    }
+
     /// The verdict on a validated token, when it can be given without
     /// waiting (no store needed, or an in-process store); `None` when the
     /// store must be asked with [`verdict`](Self::verdict).
@@ -180,26 +188,33 @@ impl SimpleJwt {
         token: &VerifiedToken,
         purpose: Use,
     ) -> Option<Result<(), Refusal>> {
-        if let Err(e) = self.check_claims(token, purpose) {
-            return Some(Err(e.into()));
+        match self.needs_store(token, purpose) {
+            Err(refusal) => Some(Err(refusal)),
+            Ok(false) => Some(Ok(())),
+            Ok(true) => {
+                let family = Self::family_key(token);
+                let store = self.inner.store.as_deref()?;
+                store
+                    .is_revoked_now(Self::query(token, &family))
+                    .map(answer)
+            }
         }
-        if !self.checks_store(token.token_type) {
-            return Some(Ok(()));
-        }
-        let family = Self::family_key(token);
-        let store = self.inner.store.as_deref()?;
-        store
-            .is_revoked_now(Self::query(token, &family))
-            .map(answer)
     }
 
     /// The verdict on a validated token: the one function the auth layer,
-    /// verify and refresh all decide with.
+    /// verify and refresh all decide with. The store is asked once, at once
+    /// when it can answer without waiting.
     pub(crate) async fn verdict(&self, token: &VerifiedToken, purpose: Use) -> Result<(), Refusal> {
-        if let Some(verdict) = self.verdict_now(token, purpose) {
-            return verdict;
+        if !self.needs_store(token, purpose)? {
+            return Ok(());
         }
-        match self.is_revoked(token).await {
+        let family = Self::family_key(token);
+        let query = Self::query(token, &family);
+        let store = self.inner.store.as_deref().ok_or(Refusal::Unavailable)?;
+        if let Some(revoked) = store.is_revoked_now(query) {
+            return answer(revoked);
+        }
+        match store.is_revoked(query).await {
             Ok(revoked) => answer(revoked),
             Err(_) => Err(Refusal::Unavailable),
         }
