@@ -50,16 +50,21 @@ pub(crate) struct Inner {
     pub(crate) keys: KeySet,
     pub(crate) store: Option<Arc<dyn RevocationStore>>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Key sets fetched from key servers, each serving the tokens of its issuer.
+    #[cfg(feature = "remote-keys")]
+    pub(crate) remote: Vec<crate::remote::RemoteKeySet>,
 }
 
 impl fmt::Debug for SimpleJwt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SimpleJwt")
-            .field("settings", &self.inner.settings)
+        let mut f = f.debug_struct("SimpleJwt");
+        f.field("settings", &self.inner.settings)
             .field("keys", &self.inner.keys)
             .field("store", &self.inner.store.as_ref().map(|s| s.name()))
-            .field("clock", &self.inner.clock)
-            .finish()
+            .field("clock", &self.inner.clock);
+        #[cfg(feature = "remote-keys")]
+        f.field("remote", &self.inner.remote);
+        f.finish()
     }
 }
 
@@ -108,6 +113,8 @@ impl SimpleJwtBuilder {
                 keys: checked.keys,
                 store: checked.store,
                 clock: checked.clock,
+                #[cfg(feature = "remote-keys")]
+                remote: checked.remote,
             }),
         })
     }

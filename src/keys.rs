@@ -302,7 +302,13 @@ impl fmt::Debug for KeySet {
 }
 
 impl KeySet {
-    pub(crate) fn build(signing: Option<Key>, verifying: Vec<Key>) -> Result<Self, KeyError> {
+    /// Builds the local keys. `remote` says that keys are also fetched from
+    /// a key server, so a configuration may have no local key at all.
+    pub(crate) fn build(
+        signing: Option<Key>,
+        verifying: Vec<Key>,
+        remote: bool,
+    ) -> Result<Self, KeyError> {
         install_crypto_provider();
         let mut set = KeySet {
             signing: None,
@@ -326,9 +332,10 @@ impl KeySet {
             }
             set.verifying.push(vk);
         }
-        if set.verifying.is_empty() {
+        if set.verifying.is_empty() && !remote {
             return Err(KeyError::new(
-                "no key configured: call `with_secret`, `with_signing_key` or `with_verifying_key`",
+                "no key configured: call `with_secret`, `with_signing_key`, `with_verifying_key` \
+                 or `with_remote_keys`",
             ));
         }
         if set.verifying.len() > 1 && set.verifying.iter().any(|k| k.kid.is_none()) {
@@ -369,22 +376,16 @@ impl KeySet {
             .map(|(_, i)| &self.verifying[*i])
     }
 
-    /// Picks the verifying key for a token header's `kid`. A single key, or
-    /// the one key without an id, serves tokens that carry no `kid`.
+    /// Picks the verifying key for a token header's `kid`; see [`select_key`].
     #[inline]
     pub(crate) fn select(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
-        let single = match self.verifying.as_slice() {
-            [only] => Some(only),
-            _ => None,
-        };
-        match kid {
-            Some(kid) => self
-                .verifying
-                .iter()
-                .find(|k| k.kid.as_deref() == Some(kid))
-                .or(single.filter(|k| k.kid.is_none())),
-            None => single.or_else(|| self.verifying.iter().find(|k| k.kid.is_none())),
-        }
+        select_key(&self.verifying, kid).map(|i| &self.verifying[i])
+    }
+
+    /// The verifying key whose `kid` is exactly `kid` (for `None`, the key
+    /// without an id): whether a token is one of this set's own.
+    pub(crate) fn select_exact(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
+        self.verifying.iter().find(|k| k.kid.as_deref() == kid)
     }
 
     /// Signs and verifies a probe message with every key so that a broken key
@@ -435,6 +436,89 @@ impl KeySet {
                 .filter_map(|k| k.jwk.clone())
                 .collect(),
         }
+    }
+}
+
+/// Builds a verifying key from one JWK of a key set fetched from a key
+/// server: a public signature key, bound to [`jwk_algorithm`]'s one
+/// algorithm. `Err` says why the key is skipped; the rest of the set is
+/// still used.
+pub(crate) fn remote_verifying_key(
+    jwk: Jwk,
+    default_alg: Option<Algorithm>,
+) -> Result<VerifyingKey, KeyError> {
+    if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+        return Err(KeyError::new(
+            "a symmetric (oct) key: shared secrets are never taken from a key server",
+        ));
+    }
+    let alg = jwk_algorithm(&jwk, default_alg)?;
+    let key = Key::public_jwk(alg, jwk);
+    let vk = verifying_key(&key)?;
+    if let Verifier::Asymmetric(dk) = &vk.verifier {
+        // A malformed key fails here, once, and not on every request.
+        let probe = b"eyJhbGciOiJub25lIn0.e30";
+        jsonwebtoken::crypto::verify("AAAA", probe, dk, alg)
+            .map_err(|e| KeyError::new(format!("unusable with {alg:?}: {e}")))?;
+    }
+    Ok(vk)
+}
+
+/// The one algorithm a JWK of a set is bound to: its `alg`, else
+/// `default_alg`, else the only one its curve allows (ES256, ES384, EdDSA).
+/// Encryption keys (`"use": "enc"`, `key_ops` without `verify`, or an
+/// encryption `alg`) are refused with the reason.
+pub(crate) fn jwk_algorithm(
+    jwk: &Jwk,
+    default_alg: Option<Algorithm>,
+) -> Result<Algorithm, KeyError> {
+    use jsonwebtoken::jwk::{EllipticCurve, KeyOperations};
+    if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
+        return Err(KeyError::new("an encryption key (\"use\": \"enc\")"));
+    }
+    if let Some(ops) = &jwk.common.key_operations {
+        if !ops.contains(&KeyOperations::Verify) {
+            return Err(KeyError::new("its `key_ops` do not include \"verify\""));
+        }
+    }
+    if let Some(alg) = &jwk.common.key_algorithm {
+        return alg
+            .to_string()
+            .parse::<Algorithm>()
+            .map_err(|_| KeyError::new(format!("{alg} is not a signature algorithm")));
+    }
+    if let Some(alg) = default_alg {
+        return Ok(alg);
+    }
+    let curve = match &jwk.algorithm {
+        AlgorithmParameters::EllipticCurve(ec) => Some(&ec.curve),
+        AlgorithmParameters::OctetKeyPair(okp) => Some(&okp.curve),
+        _ => None,
+    };
+    match curve {
+        Some(EllipticCurve::P256) => Ok(Algorithm::ES256),
+        Some(EllipticCurve::P384) => Ok(Algorithm::ES384),
+        Some(EllipticCurve::Ed25519) => Ok(Algorithm::EdDSA),
+        _ => Err(KeyError::new(
+            "no `alg` and no default algorithm configured (`RemoteKeys::with_algorithm`)",
+        )),
+    }
+}
+
+/// The index of the key for a token header's `kid`. A single key, or the
+/// one key without an id, serves tokens that carry no `kid`.
+#[inline]
+pub(crate) fn select_key(keys: &[VerifyingKey], kid: Option<&str>) -> Option<usize> {
+    let single = match keys {
+        [only] => Some(0).filter(|_| kid.is_none() || only.kid.is_none()),
+        _ => None,
+    };
+    match kid {
+        Some(kid) => keys
+            .iter()
+            .position(|k| k.kid.as_deref() == Some(kid))
+            .or(single),
+        None => single.or_else(|| keys.iter().position(|k| k.kid.is_none())),
     }
 }
 

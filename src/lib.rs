@@ -69,6 +69,7 @@
 //! | `axum` | yes | the one-call axum `Router` of token endpoints |
 //! | `sqlite`, `postgres` | no | SQL revocation store (sqlx) |
 //! | `redis` | no | Redis revocation store |
+//! | `remote-keys` | no | keys fetched from a JWK Set URL or OpenID Connect discovery ([`remote`]) |
 //! | `conformance` | no | the store conformance suite, for custom stores |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -79,6 +80,9 @@ pub mod extract;
 mod jwt;
 mod keys;
 mod paths;
+#[cfg(feature = "remote-keys")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote-keys")))]
+pub mod remote;
 mod response;
 mod revocation;
 mod settings;
@@ -96,6 +100,8 @@ pub use jsonwebtoken::jwk;
 pub use jwt::SimpleJwt;
 pub use keys::Key;
 pub use paths::TokenPaths;
+#[cfg(feature = "remote-keys")]
+pub use remote::{RemoteKeySet, RemoteKeys};
 pub use revocation::Session;
 pub use settings::{ConfigError, ConfigErrorKind, Settings, SimpleJwtBuilder};
 pub use store::{MemoryStore, RevocationStore};

@@ -215,6 +215,8 @@ pub struct SimpleJwtBuilder {
     verifying: Vec<Key>,
     store: Option<Arc<dyn RevocationStore>>,
     clock: Option<Arc<dyn Clock>>,
+    #[cfg(feature = "remote-keys")]
+    remote: Vec<crate::remote::RemoteKeySet>,
 }
 
 impl fmt::Debug for SimpleJwtBuilder {
@@ -279,21 +281,60 @@ impl SimpleJwtBuilder {
     /// its `alg` names, or to `default_alg` when it names none. Encryption
     /// keys (`"use": "enc"` or an encryption `alg`) are skipped.
     pub fn with_jwk_set(mut self, set: &jsonwebtoken::jwk::JwkSet, default_alg: Algorithm) -> Self {
-        use jsonwebtoken::jwk::PublicKeyUse;
         for jwk in &set.keys {
-            if matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption)) {
-                continue;
+            if let Ok(alg) = crate::keys::jwk_algorithm(jwk, Some(default_alg)) {
+                self.verifying.push(Key::public_jwk(alg, jwk.clone()));
             }
-            let alg = match jwk.common.key_algorithm {
-                None => default_alg,
-                Some(a) => match a.to_string().parse::<Algorithm>() {
-                    Ok(alg) => alg,
-                    Err(_) => continue,
-                },
-            };
-            self.verifying.push(Key::public_jwk(alg, jwk.clone()));
         }
         self
+    }
+
+    /// `JWK_URL`: accepts tokens signed with the keys of a key server
+    /// (see [`RemoteKeys`](crate::RemoteKeys)), beside this configuration's
+    /// own keys. Add several to accept several providers; tokens are routed
+    /// to a provider's keys by their `iss`. A configuration with remote keys
+    /// only verifies: it mints nothing without a signing key.
+    #[cfg(feature = "remote-keys")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "remote-keys")))]
+    pub fn with_remote_keys(mut self, keys: crate::remote::RemoteKeySet) -> Self {
+        self.remote.push(keys);
+        self
+    }
+
+    fn has_remote_keys(&self) -> bool {
+        #[cfg(feature = "remote-keys")]
+        return !self.remote.is_empty();
+        #[cfg(not(feature = "remote-keys"))]
+        false
+    }
+
+    /// Remote key sets must be told apart by their issuer: at most one
+    /// without an issuer, no two with the same, none with the issuer of
+    /// this configuration's own tokens.
+    #[cfg(feature = "remote-keys")]
+    fn check_remote(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
+        for (i, set) in self.remote.iter().enumerate() {
+            let issuer = set.issuer();
+            if self.remote[i + 1..]
+                .iter()
+                .any(|other| other.issuer() == issuer)
+            {
+                return invalid(match issuer {
+                    Some(iss) => format!("two remote key sets have the issuer {iss:?}"),
+                    None => "two remote key sets have no issuer: tokens cannot be routed \
+                             between them; give each one with `RemoteKeys::with_issuer`"
+                        .to_owned(),
+                });
+            }
+            if issuer.is_some() && issuer == self.settings.issuer.as_deref() {
+                return invalid(format!(
+                    "a remote key set has this configuration's own issuer {issuer:?}: \
+                     its own tokens would be checked with the remote keys"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The revocation store used for blacklisting, rotation and revocation.
@@ -563,9 +604,12 @@ impl SimpleJwtBuilder {
     /// Checks everything; [`build`](Self::build) turns the result into the
     /// shared handle.
     pub(crate) fn check(self) -> Result<Checked, ConfigError> {
+        #[cfg(feature = "remote-keys")]
+        self.check_remote()?;
+        let remote = self.has_remote_keys();
         let mut settings = self.settings;
         let invalid = |m: String| Err(ConfigError::new(ConfigErrorKind::InvalidValue, m));
-        let keys = KeySet::build(self.signing, self.verifying)?;
+        let keys = KeySet::build(self.signing, self.verifying, remote)?;
 
         settings.reuse_detection = self
             .reuse_detection
@@ -691,6 +735,8 @@ impl SimpleJwtBuilder {
             keys,
             store: self.store,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            #[cfg(feature = "remote-keys")]
+            remote: self.remote,
         })
     }
 }
@@ -701,4 +747,6 @@ pub(crate) struct Checked {
     pub(crate) keys: KeySet,
     pub(crate) store: Option<Arc<dyn RevocationStore>>,
     pub(crate) clock: Arc<dyn Clock>,
+    #[cfg(feature = "remote-keys")]
+    pub(crate) remote: Vec<crate::remote::RemoteKeySet>,
 }

@@ -39,7 +39,7 @@ pub enum AuthRejection {
     /// The token predates a password change.
     #[error("The user's password has been changed.")]
     PasswordChanged,
-    /// The store or user lookup failed: nothing was accepted.
+    /// The store, the user lookup or the key server failed: nothing was accepted.
     #[error("Service temporarily unavailable.")]
     Unavailable,
 }
@@ -60,6 +60,7 @@ impl AuthRejection {
     pub(crate) fn refused(refusal: Refusal) -> Self {
         match refusal {
             Refusal::Token(TokenError::NoUserId) => Self::NoUserId,
+            Refusal::Token(TokenError::KeysUnavailable) => Self::Unavailable,
             Refusal::Token(e) => Self::InvalidToken(e),
             Refusal::Unavailable => Self::Unavailable,
         }

@@ -7,6 +7,7 @@ use crate::auth::{
     AuthBody, AuthContext, AuthRejection, Credentials, JwtAuthLayer, ResponseFuture, credentials,
 };
 use crate::revocation::Use;
+use crate::token::Undecoded;
 use crate::token::VerifiedToken;
 
 /// The auth middleware service; see the [module docs](crate::auth).
@@ -68,9 +69,17 @@ where
             }
             Credentials::Anonymous => None,
             Credentials::Bad(rejection) => return self.reject(rejection),
-            Credentials::Token(raw) => match jwt.validate_access(raw) {
+            Credentials::Token(raw) => match jwt.try_validate_access(raw) {
                 Ok(token) => Some(token),
-                Err(e) => return self.reject(AuthRejection::InvalidToken(e)),
+                Err(Undecoded::Refused(e)) => {
+                    return self.reject(AuthRejection::refused(e.into()));
+                }
+                // The token's key is being fetched from its key server.
+                #[cfg(feature = "remote-keys")]
+                Err(Undecoded::Pending(wait)) => {
+                    let raw = raw.to_vec();
+                    return self.slow_path(req, Start::Pending(wait, raw));
+                }
             },
         };
         // The verdict is given at once unless a remote store must be asked,
@@ -85,36 +94,70 @@ where
         }
         match token {
             Some(token) if needs_store || self.layer.resolver.is_some() => {
-                // Slow path: store and/or user lookups. Take the service that
-                // was driven to readiness and leave a fresh clone behind.
-                let clone = self.inner.clone();
-                let service = std::mem::replace(&mut self.inner, clone);
-                let layer = self.layer.clone();
-                let check = Box::pin(async move {
-                    if needs_store {
-                        layer
-                            .jwt
-                            .verdict(&token, Use::Authenticate)
-                            .await
-                            .map_err(AuthRejection::refused)?;
-                    }
-                    if let Some(resolver) = &layer.resolver {
-                        resolver
-                            .resolve(&layer.jwt.inner.settings, &token)
-                            .await
-                            .map_err(AuthRejection::user_refused)?
-                            .insert_into(req.extensions_mut());
-                    }
-                    insert_context(&layer, &mut req, Some(token));
-                    Ok(req)
-                });
-                ResponseFuture::check(check, service, self.layer.jwt.clone())
+                self.slow_path(req, Start::Valid(token, needs_store))
             }
             token => {
                 insert_context(&self.layer, &mut req, token);
                 ResponseFuture::inner(self.inner.call(req))
             }
         }
+    }
+}
+
+/// Where the slow path starts.
+enum Start {
+    /// A valid token; `true` when the store must still be asked.
+    Valid(VerifiedToken, bool),
+    /// A token whose key is being fetched: wait, validate, then judge it.
+    #[cfg(feature = "remote-keys")]
+    Pending(crate::remote::Wait, Vec<u8>),
+}
+
+impl<S> JwtAuth<S> {
+    /// The slow path: key fetch, store and/or user lookups, in the
+    /// response future. Takes the service that was driven to readiness and
+    /// leaves a fresh clone behind.
+    fn slow_path<ReqBody>(
+        &mut self,
+        mut req: Request<ReqBody>,
+        start: Start,
+    ) -> ResponseFuture<S, ReqBody>
+    where
+        S: Service<Request<ReqBody>> + Clone,
+        ReqBody: Send + 'static,
+    {
+        let clone = self.inner.clone();
+        let service = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        let check = Box::pin(async move {
+            let jwt = &layer.jwt;
+            let (token, needs_store) = match start {
+                Start::Valid(token, needs_store) => (token, needs_store),
+                #[cfg(feature = "remote-keys")]
+                Start::Pending(wait, raw) => {
+                    wait.finished().await;
+                    let token = jwt
+                        .validate_access(&raw)
+                        .map_err(|e| AuthRejection::refused(e.into()))?;
+                    (token, true)
+                }
+            };
+            if needs_store {
+                jwt.verdict(&token, Use::Authenticate)
+                    .await
+                    .map_err(AuthRejection::refused)?;
+            }
+            if let Some(resolver) = &layer.resolver {
+                resolver
+                    .resolve(&jwt.inner.settings, &token)
+                    .await
+                    .map_err(AuthRejection::user_refused)?
+                    .insert_into(req.extensions_mut());
+            }
+            insert_context(&layer, &mut req, Some(token));
+            Ok(req)
+        });
+        ResponseFuture::check(check, service, self.layer.jwt.clone())
     }
 }
 

@@ -39,7 +39,10 @@ pub(crate) enum ApiError {
 
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
-        Self::Token(e)
+        match e {
+            TokenError::KeysUnavailable => Self::Unavailable,
+            e => Self::Token(e),
+        }
     }
 }
 
@@ -47,7 +50,7 @@ impl ApiError {
     /// An endpoint's answer to a refused token.
     pub(crate) fn refused(refusal: Refusal) -> Self {
         match refusal {
-            Refusal::Token(e) => Self::Token(e),
+            Refusal::Token(e) => e.into(),
             Refusal::Unavailable => Self::Unavailable,
         }
     }

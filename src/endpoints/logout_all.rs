@@ -10,6 +10,7 @@ use crate::auth::{AuthRejection, Credentials, credentials};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::{Shared, token_response};
 use crate::revocation::Use;
+use crate::token::Expect;
 
 pub(crate) async fn logout_all(
     shared: &Shared,
@@ -20,8 +21,9 @@ pub(crate) async fn logout_all(
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
         Credentials::Token(raw) => jwt
-            .validate_access(raw)
-            .map_err(|e| ApiError::Auth(AuthRejection::InvalidToken(e)))?,
+            .validate_waiting(raw, Expect::OneOf(&jwt.settings().auth_token_types))
+            .await
+            .map_err(|e| ApiError::Auth(AuthRejection::refused(e.into())))?,
     };
     jwt.verdict(&token, Use::Authenticate)
         .await

@@ -10,13 +10,18 @@ use crate::endpoints::error::ApiError;
 use crate::endpoints::request::fields;
 use crate::endpoints::{Shared, token_response};
 use crate::revocation::Use;
+use crate::token::Expect;
 
 pub(crate) async fn verify(
     shared: &Shared,
     data: Map<String, Value>,
 ) -> Result<Response<Bytes>, ApiError> {
     let [raw] = fields(&data, ["token"])?;
-    let token = shared.jwt.validate_untyped(&raw)?;
+    // A token of a key server whose new key is being fetched waits for it.
+    let token = shared
+        .jwt
+        .validate_waiting(raw.as_bytes(), Expect::Any)
+        .await?;
     // Checking a token is not using it: a spent refresh token is reported,
     // never treated as reuse.
     shared

@@ -49,6 +49,13 @@ impl SimpleJwt {
         )
     }
 
+    /// [`validate_access`](Self::validate_access), or `Pending` when the
+    /// token's key is being fetched from its key server (the auth layer).
+    pub(crate) fn try_validate_access(&self, token: &[u8]) -> Result<VerifiedToken, Undecoded> {
+        self.inner
+            .try_decode(token, Expect::OneOf(&self.inner.settings.auth_token_types))
+    }
+
     /// Validates a token of any type (the verify endpoint).
     pub fn validate_untyped(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         self.inner.decode(token.as_bytes(), Expect::Any)
@@ -67,6 +74,77 @@ struct FastHeader<'a> {
     kid: Option<Text<'a>>,
 }
 
+/// A token that could not be judged yet, or was refused.
+pub(crate) enum Undecoded {
+    /// Refused, for this reason.
+    Refused(TokenError),
+    /// Its issuer's keys are being fetched: wait for the fetch, then decode
+    /// again.
+    #[cfg(feature = "remote-keys")]
+    Pending(crate::remote::Wait),
+}
+
+impl From<TokenError> for Undecoded {
+    fn from(e: TokenError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+impl Undecoded {
+    /// The refusal of a caller that cannot wait: a token whose key is being
+    /// fetched is invalid for now.
+    pub(crate) fn into_error(self) -> TokenError {
+        match self {
+            Self::Refused(e) => e,
+            #[cfg(feature = "remote-keys")]
+            Self::Pending(_) => TokenError::Invalid,
+        }
+    }
+}
+
+/// The key a token is verified with, and the issuer and audience its
+/// claims must then name (a remote key set's own, or the configuration's).
+struct Chosen<'a> {
+    key: KeyRef<'a>,
+    issuer: Option<&'a str>,
+    audience: &'a [String],
+}
+
+enum KeyRef<'a> {
+    Local(&'a VerifyingKey),
+    #[cfg(feature = "remote-keys")]
+    Remote(std::sync::Arc<crate::remote::Snapshot>, usize),
+}
+
+impl KeyRef<'_> {
+    fn get(&self) -> &VerifyingKey {
+        match self {
+            Self::Local(key) => key,
+            #[cfg(feature = "remote-keys")]
+            Self::Remote(snapshot, i) => &snapshot.keys[*i],
+        }
+    }
+}
+
+impl SimpleJwt {
+    /// Validates like [`Inner::decode`], but when the token's key is being
+    /// fetched from its key server, waits for that fetch and tries again.
+    pub(crate) async fn validate_waiting(
+        &self,
+        token: &[u8],
+        expect: Expect<'_>,
+    ) -> Result<VerifiedToken, TokenError> {
+        match self.inner.try_decode(token, expect) {
+            #[cfg(feature = "remote-keys")]
+            Err(Undecoded::Pending(wait)) => {
+                wait.finished().await;
+                self.inner.decode(token, expect)
+            }
+            other => other.map_err(Undecoded::into_error),
+        }
+    }
+}
+
 impl Inner {
     /// Validates a token given as raw bytes (as found in a header).
     pub(crate) fn decode(
@@ -74,22 +152,37 @@ impl Inner {
         token: &[u8],
         expect: Expect<'_>,
     ) -> Result<VerifiedToken, TokenError> {
+        self.try_decode(token, expect)
+            .map_err(Undecoded::into_error)
+    }
+
+    /// Validates a token, or says that its key is being fetched.
+    pub(crate) fn try_decode(
+        &self,
+        token: &[u8],
+        expect: Expect<'_>,
+    ) -> Result<VerifiedToken, Undecoded> {
         let settings = &self.settings;
         if token.len() > settings.max_token_length {
-            return Err(TokenError::Invalid);
+            return Err(TokenError::Invalid.into());
         }
         // Same split as jsonwebtoken: signature after the last dot, payload
         // after the one before; a dot left in the header fails base64.
         let (message, signature) = rsplit_dot(token).ok_or(TokenError::Invalid)?;
         let (header_b64, payload_b64) = rsplit_dot(message).ok_or(TokenError::Invalid)?;
 
-        let key = match self.keys.known_header(header_b64) {
-            Some(key) => key,
-            None => self.parse_header(header_b64)?,
+        let chosen = match self.keys.known_header(header_b64) {
+            Some(key) if key.verify(message, signature) => self.local(key),
+            // A header like ours may still be a key server's token.
+            Some(_) if !self.has_remote_keys() => return Err(TokenError::Invalid.into()),
+            _ => {
+                let chosen = self.choose(header_b64, payload_b64)?;
+                if !chosen.key.get().verify(message, signature) {
+                    return Err(TokenError::Invalid.into());
+                }
+                chosen
+            }
         };
-        if !key.verify(message, signature) {
-            return Err(TokenError::Invalid);
-        }
 
         // Decode into a buffer of the exact size, so handing it to `Bytes`
         // needs no second allocation.
@@ -101,7 +194,7 @@ impl Inner {
         // The payload must be JSON, which is UTF-8 throughout: serde_json
         // does not look inside the strings it skips (unknown claims).
         if std::str::from_utf8(&payload).is_err() {
-            return Err(TokenError::Invalid);
+            return Err(TokenError::Invalid.into());
         }
         let mut token = {
             // The visitor fills `raw` in place: no large struct is moved.
@@ -114,51 +207,91 @@ impl Inner {
             .deserialize(&mut de)
             .map_err(|_| TokenError::Invalid)?;
             de.end().map_err(|_| TokenError::Invalid)?;
-            self.check_claims(&mut raw, expect)?
+            self.check_claims(&mut raw, expect, &chosen)?
         };
         token.payload = Bytes::from(payload);
         Ok(token)
     }
 
-    /// Decodes an unfamiliar header and picks its key: `alg` must be the
-    /// key's one algorithm and `crit` is refused.
-    fn parse_header(&self, header_b64: &[u8]) -> Result<&VerifyingKey, TokenError> {
-        // Only unfamiliar headers get here, so a heap buffer is fine, and a
-        // long one (a certificate chain in `x5c`) is judged like any other.
-        let header_json = URL_SAFE_NO_PAD
-            .decode(header_b64)
-            .map_err(|_| TokenError::Invalid)?;
-        let header_json = header_json.as_slice();
-        // Derived structs also accept JSON arrays; a header must be an object.
-        let is_object = header_json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let (alg, kid): (Algorithm, Option<Cow<'_, str>>) =
-            match serde_json::from_slice::<FastHeader<'_>>(header_json)
-                .ok()
-                .filter(|_| is_object)
-            {
-                Some(h) => {
-                    let _ = h.typ;
-                    (h.alg, h.kid.map(|k| k.0))
-                }
-                None => {
-                    let h: jsonwebtoken::Header =
-                        serde_json::from_slice(header_json).map_err(|_| TokenError::Invalid)?;
-                    // RFC 7515 4.1.11: we understand no extension, so any
-                    // `crit` fails, whatever its value (`null` included).
-                    if h.crit.is_some() || has_crit(header_json) {
-                        return Err(TokenError::Invalid);
-                    }
-                    (h.alg, h.kid.map(Cow::Owned))
-                }
-            };
+    fn local<'a>(&'a self, key: &'a VerifyingKey) -> Chosen<'a> {
+        Chosen {
+            key: KeyRef::Local(key),
+            issuer: self.settings.issuer.as_deref(),
+            audience: &self.settings.audience,
+        }
+    }
+
+    fn has_remote_keys(&self) -> bool {
+        #[cfg(feature = "remote-keys")]
+        return !self.remote.is_empty();
+        #[cfg(not(feature = "remote-keys"))]
+        false
+    }
+
+    /// Picks the key for an unfamiliar header: a key server's when the
+    /// token is one of its issuer's, else a local one. The header's `alg`
+    /// must be the key's one algorithm.
+    fn choose(&self, header_b64: &[u8], payload_b64: &[u8]) -> Result<Chosen<'_>, Undecoded> {
+        let (alg, kid) = parse_header(header_b64)?;
+        #[cfg(feature = "remote-keys")]
+        if let Some(chosen) = self.choose_remote(kid.as_deref(), payload_b64)? {
+            if chosen.key.get().alg != alg {
+                return Err(TokenError::Invalid.into());
+            }
+            return Ok(chosen);
+        }
+        #[cfg(not(feature = "remote-keys"))]
+        let _ = payload_b64;
         let key = self
             .keys
             .select(kid.as_deref())
             .ok_or(TokenError::Invalid)?;
         if key.alg != alg {
-            return Err(TokenError::Invalid);
+            return Err(TokenError::Invalid.into());
         }
-        Ok(key)
+        Ok(self.local(key))
+    }
+
+    /// The remote key set a token belongs to: the one of its `iss`; else,
+    /// unless a local key has its exact `kid`, the one without an issuer.
+    /// `None`: a local token.
+    #[cfg(feature = "remote-keys")]
+    fn choose_remote(
+        &self,
+        kid: Option<&str>,
+        payload_b64: &[u8],
+    ) -> Result<Option<Chosen<'_>>, Undecoded> {
+        use crate::remote::Lookup;
+        if self.remote.is_empty() {
+            return Ok(None);
+        }
+        let iss = peek_issuer(payload_b64);
+        let by_issuer = self
+            .remote
+            .iter()
+            .find(|set| set.issuer().is_some() && set.issuer() == iss.as_deref());
+        let set = match by_issuer {
+            Some(set) => set,
+            None if self.keys.select_exact(kid).is_some() => return Ok(None),
+            None => match self.remote.iter().find(|set| set.issuer().is_none()) {
+                Some(set) => set,
+                None => return Ok(None),
+            },
+        };
+        let key = match set.lookup(kid) {
+            Lookup::Found(snapshot, i) => KeyRef::Remote(snapshot, i),
+            Lookup::Unknown => return Err(TokenError::Invalid.into()),
+            Lookup::Pending(wait) => return Err(Undecoded::Pending(wait)),
+            Lookup::Unavailable => return Err(TokenError::KeysUnavailable.into()),
+        };
+        Ok(Some(Chosen {
+            key,
+            issuer: set.issuer().or(self.settings.issuer.as_deref()),
+            audience: match set.audience() {
+                [] => &self.settings.audience,
+                own => own,
+            },
+        }))
     }
 
     /// Checks the registered claims; the returned token still lacks its payload.
@@ -166,6 +299,7 @@ impl Inner {
         &self,
         c: &mut Raw<'_>,
         expect: Expect<'_>,
+        chosen: &Chosen<'_>,
     ) -> Result<VerifiedToken, TokenError> {
         let s = &self.settings;
         let (exp, iat, nbf) = (c.exp.get()?, c.iat.get()?, c.nbf.get()?);
@@ -181,17 +315,18 @@ impl Inner {
         if matches!(exp, Some(exp) if i128::from(exp) <= now - leeway) {
             return Err(TokenError::Expired);
         }
-        match (c.aud.get()?, s.audience.is_empty()) {
+        let audience = chosen.audience;
+        match (c.aud.get()?, audience.is_empty()) {
             // RFC 7519 4.1.3: a token naming audiences must name us.
             (Some(_), true) | (None, false) => return Err(TokenError::Invalid),
-            (Some(aud), false) if !aud.iter().any(|a| s.audience.contains(a)) => {
+            (Some(aud), false) if !aud.iter().any(|a| audience.contains(a)) => {
                 return Err(TokenError::Invalid);
             }
             _ => {}
         }
         let iss = c.iss.get()?;
-        if let Some(expected) = &s.issuer {
-            if iss.as_deref() != Some(expected.as_str()) {
+        if let Some(expected) = chosen.issuer {
+            if iss.as_deref() != Some(expected) {
                 return Err(TokenError::Invalid);
             }
         }
@@ -226,6 +361,54 @@ impl Inner {
             payload: Bytes::new(),
         })
     }
+}
+
+/// Decodes an unfamiliar header: its `alg` and `kid`. A `crit` is refused.
+fn parse_header(header_b64: &[u8]) -> Result<(Algorithm, Option<String>), TokenError> {
+    // Only unfamiliar headers get here, so a heap buffer is fine, and a
+    // long one (a certificate chain in `x5c`) is judged like any other.
+    let header_json = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .map_err(|_| TokenError::Invalid)?;
+    let header_json = header_json.as_slice();
+    // Derived structs also accept JSON arrays; a header must be an object.
+    let is_object = header_json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    match serde_json::from_slice::<FastHeader<'_>>(header_json)
+        .ok()
+        .filter(|_| is_object)
+    {
+        Some(h) => {
+            let _ = h.typ;
+            Ok((h.alg, h.kid.map(|k| k.0.into_owned())))
+        }
+        None => {
+            let h: jsonwebtoken::Header =
+                serde_json::from_slice(header_json).map_err(|_| TokenError::Invalid)?;
+            // RFC 7515 4.1.11: we understand no extension, so any `crit`
+            // fails, whatever its value (`null` included).
+            if h.crit.is_some() || has_crit(header_json) {
+                return Err(TokenError::Invalid);
+            }
+            Ok((h.alg, h.kid))
+        }
+    }
+}
+
+/// The `iss` of a payload not yet verified, to route the token to its
+/// issuer's keys. Nothing else is read, and nothing is trusted: the claims
+/// are checked after the signature.
+#[cfg(feature = "remote-keys")]
+fn peek_issuer(payload_b64: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Issuer<'a> {
+        #[serde(borrow, default)]
+        iss: Option<Text<'a>>,
+    }
+    let json = URL_SAFE_NO_PAD.decode(payload_b64).ok()?;
+    serde_json::from_slice::<Issuer<'_>>(&json)
+        .ok()?
+        .iss
+        .map(|t| t.0.into_owned())
 }
 
 /// Whether a header (already known to be valid JSON) names `crit` at its

@@ -33,4 +33,9 @@ pub enum TokenError {
     /// The user id claim is missing or neither a string nor an integer.
     #[error("Token contained no recognizable user identification")]
     NoUserId,
+    /// No verdict: the keys of the token's issuer could not be fetched
+    /// (remote keys). The auth layer and the endpoints answer `503` with
+    /// `Retry-After`, never `401`.
+    #[error("Signing keys are unavailable")]
+    KeysUnavailable,
 }

@@ -19,6 +19,7 @@
 //! ```
 
 mod decode;
+pub(crate) use decode::{Expect, Undecoded};
 mod error;
 mod mint;
 
