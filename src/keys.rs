@@ -384,6 +384,7 @@ impl KeySet {
 
     /// The verifying key whose `kid` is exactly `kid` (for `None`, the key
     /// without an id): whether a token is one of this set's own.
+    #[cfg(feature = "remote-keys")]
     pub(crate) fn select_exact(&self, kid: Option<&str>) -> Option<&VerifyingKey> {
         self.verifying.iter().find(|k| k.kid.as_deref() == kid)
     }
@@ -443,6 +444,7 @@ impl KeySet {
 /// server: a public signature key, bound to [`jwk_algorithm`]'s one
 /// algorithm. `Err` says why the key is skipped; the rest of the set is
 /// still used.
+#[cfg(feature = "remote-keys")]
 pub(crate) fn remote_verifying_key(
     jwk: Jwk,
     default_alg: Option<Algorithm>,
@@ -453,6 +455,7 @@ pub(crate) fn remote_verifying_key(
         ));
     }
     let alg = jwk_algorithm(&jwk, default_alg)?;
+    check_public_parameters(&jwk)?;
     let key = Key::public_jwk(alg, jwk);
     let vk = verifying_key(&key)?;
     if let Verifier::Asymmetric(dk) = &vk.verifier {
@@ -462,6 +465,54 @@ pub(crate) fn remote_verifying_key(
             .map_err(|e| KeyError::new(format!("unusable with {alg:?}: {e}")))?;
     }
     Ok(vk)
+}
+
+/// Checks the sizes of a public key's parameters, which the crypto backend
+/// only looks at when a token is verified: EC coordinates and Ed25519 keys
+/// of their curve's size, RSA moduli of at least 2048 bits (RFC 7518
+/// section 3.3).
+#[cfg(feature = "remote-keys")]
+fn check_public_parameters(jwk: &Jwk) -> Result<(), KeyError> {
+    use jsonwebtoken::jwk::EllipticCurve;
+    let bytes = |name: &str, b64: &str| {
+        URL_SAFE_NO_PAD
+            .decode(b64)
+            .map_err(|_| KeyError::new(format!("its `{name}` is not base64url")))
+    };
+    let size = |curve: &EllipticCurve| match curve {
+        EllipticCurve::P256 | EllipticCurve::Ed25519 => Some(32),
+        EllipticCurve::P384 => Some(48),
+        EllipticCurve::P521 => Some(66),
+        _ => None,
+    };
+    match &jwk.algorithm {
+        AlgorithmParameters::EllipticCurve(ec) => {
+            let n = size(&ec.curve).ok_or_else(|| KeyError::new("an unsupported curve"))?;
+            if bytes("x", &ec.x)?.len() != n || bytes("y", &ec.y)?.len() != n {
+                return Err(KeyError::new(format!(
+                    "its coordinates are not {n} bytes long, as its curve needs"
+                )));
+            }
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => {
+            if Some(bytes("x", &okp.x)?.len()) != size(&okp.curve) {
+                return Err(KeyError::new("its `x` is not a 32-byte Ed25519 key"));
+            }
+        }
+        AlgorithmParameters::RSA(rsa) => {
+            let n = bytes("n", &rsa.n)?;
+            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
+            if bits < 2048 || bytes("e", &rsa.e)?.is_empty() {
+                return Err(KeyError::new(
+                    "its RSA modulus is shorter than 2048 bits (or its exponent is empty)",
+                ));
+            }
+        }
+        _ => {
+            return Err(KeyError::new("not a public signature key"));
+        }
+    }
+    Ok(())
 }
 
 /// The one algorithm a JWK of a set is bound to: its `alg`, else

@@ -372,7 +372,7 @@ impl Source {
 
 /// The background task: sleeps until the next scheduled fetch or until an
 /// unknown `kid` wakes it, and ends once the key set is dropped.
-async fn run(source: Weak<Source>, wake: Arc<Notify>, first: Option<Duration>) {
+async fn run(weak: Weak<Source>, wake: Arc<Notify>, first: Option<Duration>) {
     let mut next = first;
     let mut failed = false;
     loop {
@@ -387,10 +387,12 @@ async fn run(source: Weak<Source>, wake: Arc<Notify>, first: Option<Duration>) {
                 () = wake.notified() => FetchTrigger::UnknownKey,
             },
         };
-        let Some(source) = source.upgrade() else {
+        // Held only while fetching, so that dropping the set ends the task.
+        let Some(source) = weak.upgrade() else {
             return;
         };
         let outcome = source.refresh(trigger).await;
+        drop(source);
         failed = outcome.is_err();
         next = Some(outcome.unwrap_or_else(|(delay, _)| delay));
     }

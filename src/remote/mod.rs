@@ -83,8 +83,11 @@ pub struct RemoteKeys {
     pub(crate) max_size: usize,
     pub(crate) initial: Option<JwkSet>,
     pub(crate) insecure_http: bool,
-    pub(crate) on_fetch: Option<Arc<dyn Fn(&FetchEvent) + Send + Sync>>,
+    pub(crate) on_fetch: Option<FetchHook>,
 }
+
+/// The app's hook, called after every fetch.
+pub(crate) type FetchHook = Arc<dyn Fn(&FetchEvent) + Send + Sync>;
 
 #[derive(Clone, Debug)]
 pub(crate) enum Location {

@@ -221,6 +221,17 @@ impl Inner {
         }
     }
 
+    /// Whether `iss` is the issuer of a remote key set.
+    fn is_remote_issuer(&self, iss: Option<&str>) -> bool {
+        #[cfg(feature = "remote-keys")]
+        return iss.is_some() && self.remote.iter().any(|set| set.issuer() == iss);
+        #[cfg(not(feature = "remote-keys"))]
+        {
+            let _ = iss;
+            false
+        }
+    }
+
     fn has_remote_keys(&self) -> bool {
         #[cfg(feature = "remote-keys")]
         return !self.remote.is_empty();
@@ -329,6 +340,11 @@ impl Inner {
             if iss.as_deref() != Some(expected) {
                 return Err(TokenError::Invalid);
             }
+        }
+        // A token naming a key server's issuer is verified with its keys
+        // only, never with a local key.
+        if matches!(chosen.key, KeyRef::Local(_)) && self.is_remote_issuer(iss.as_deref()) {
+            return Err(TokenError::Invalid);
         }
         let jti = c.jti.get()?;
         if matches!(&jti, Some(j) if j.is_empty() || j.len() > 255) {
