@@ -449,6 +449,8 @@ pub(crate) fn remote_verifying_key(
     jwk: Jwk,
     default_alg: Option<Algorithm>,
 ) -> Result<VerifyingKey, KeyError> {
+    // Key sets may be loaded before any configuration is built.
+    install_crypto_provider();
     if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
         return Err(KeyError::new(
             "a symmetric (oct) key: shared secrets are never taken from a key server",

@@ -685,3 +685,109 @@ async fn the_background_task_ends_when_the_key_set_is_dropped() {
     tokio::time::sleep(Duration::from_millis(2000)).await;
     assert_eq!(server.fetches(), after);
 }
+
+/// The PyJWT identity provider of `tests/interop/pyjwt_idp.py`, in its own
+/// process; killed when dropped.
+struct PyIdp {
+    child: std::process::Child,
+    out: Value,
+}
+
+impl Drop for PyIdp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Python with PyJWT: `TOWER_SIMPLEJWT_PYTHON`, else the virtual
+/// environment `.ci/run` makes.
+fn python() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("TOWER_SIMPLEJWT_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-venv/bin/python")
+        });
+    if path.exists() {
+        Some(path)
+    } else {
+        common::services::unavailable(
+            "PyJWT",
+            format!(
+                "no Python at {} (create it with `python3 -m venv target/interop-venv && \
+                 target/interop-venv/bin/pip install -r tests/interop/requirements.txt`)",
+                path.display()
+            ),
+        )
+    }
+}
+
+fn start_py_idp() -> Option<PyIdp> {
+    use std::io::BufRead;
+    let python = python()?;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_idp.py");
+    let mut child = std::process::Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let out = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("the PyJWT provider printed {line:?}: {e}"));
+    Some(PyIdp { child, out })
+}
+
+#[tokio::test]
+async fn rs256_and_es256_tokens_signed_by_pyjwt_are_verified_with_keys_served_by_another_process() {
+    let Some(py) = start_py_idp() else { return };
+    let s = |k: &str| py.out[k].as_str().unwrap().to_owned();
+    let (events, hook) = recorder();
+    let keys = RemoteKeys::jwks_url(s("jwks_url"))
+        .with_issuer(s("issuer"))
+        .on_fetch(hook)
+        .load()
+        .await
+        .unwrap();
+    {
+        let events = events.lock().unwrap();
+        let fetched = events[0].outcome.as_ref().unwrap();
+        assert_eq!(
+            fetched.kids,
+            vec![Some("py-rsa".to_owned()), Some("py-ec".to_owned())]
+        );
+        assert_eq!(fetched.skipped.len(), 1, "the encryption key");
+        assert_eq!(fetched.ttl, Duration::from_secs(300), "Cache-Control");
+    }
+    let app = app_with(keys);
+    for alg in ["rs256", "es256"] {
+        let req = Request::get("/api/me/")
+            .header("authorization", format!("Bearer {}", s(alg)))
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{alg}");
+        let body = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(&body[..], b"\"py-user\"");
+        assert_eq!(verify(&app, &s(alg)).await, StatusCode::OK, "{alg}");
+    }
+    for refused in ["expired", "other_issuer", "unpublished", "wrong_alg"] {
+        assert_eq!(
+            me(&app, &s(refused)).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{refused}"
+        );
+        assert_eq!(
+            verify(&app, &s(refused)).await,
+            StatusCode::UNAUTHORIZED,
+            "{refused}"
+        );
+    }
+}
