@@ -632,3 +632,56 @@ async fn asymmetric_example_validates_with_the_public_jwks_only() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn remote_keys_example_verifies_the_providers_tokens_with_its_discovered_keys() {
+    let app = spawn("remote_keys", &["127.0.0.1:0", "127.0.0.1:0"], &[], 2);
+    let (provider, api) = (app.addrs[0].clone(), app.addrs[1].clone());
+    login_and_refresh_with_a_stale_header(
+        &provider,
+        "/api/token/",
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    let (status, pair) = post(
+        &format!("{provider}/api/token/"),
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let access = s(&pair, "access");
+    assert_eq!(
+        get(&format!("{api}/api/me/"), Some(&access)).await,
+        (StatusCode::OK, json!("1"))
+    );
+    assert_eq!(
+        get(&format!("{api}/api/me/"), Some("not.a.token")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = post(
+        &format!("{api}/api/token/verify/"),
+        json!({"token": access}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Verify only: the API mints nothing.
+    let (status, _) = post(
+        &format!("{api}/api/token/"),
+        json!({"username": "ada", "password": "lovelace"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, health) = get(&format!("{api}/healthz"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (health["ready"].clone(), health["keys"].clone()),
+        (json!(true), json!(1))
+    );
+    let lines = app.lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/.well-known/jwks.json (Startup): kids [Some(\"idp-2026-12\")]")),
+        "{lines:?}"
+    );
+}
