@@ -791,3 +791,35 @@ async fn rs256_and_es256_tokens_signed_by_pyjwt_are_verified_with_keys_served_by
         );
     }
 }
+
+#[tokio::test]
+async fn providers_whose_tokens_share_a_header_are_still_told_apart_by_iss() {
+    const ES256_B: &str = include_str!("keys/es256-b.pem");
+    let a = JwksServer::start(json!({ "keys": [] })).await;
+    let b = JwksServer::start(json!({ "keys": [] })).await;
+    // Same algorithm and `kid`: byte-identical headers, different keys.
+    let idp_a = idp(Algorithm::ES256, ES256, "main", &a.issuer());
+    let idp_b = idp(Algorithm::ES256, ES256_B, "main", &b.issuer());
+    a.publish(set_of(&[&idp_a]));
+    b.publish(set_of(&[&idp_b]));
+    let jwt = SimpleJwt::builder()
+        .with_remote_keys(remote(&a).load().await.unwrap())
+        .with_remote_keys(remote(&b).load().await.unwrap())
+        .build()
+        .unwrap();
+    let app = app(jwt);
+    for _ in 0..3 {
+        assert_eq!(me(&app, &token(&idp_a)).await.0, StatusCode::OK);
+        assert_eq!(me(&app, &token(&idp_b)).await.0, StatusCode::OK);
+    }
+    // A bad signature under a header seen before is refused, as is B's
+    // key claiming A's issuer.
+    let good = token(&idp_a);
+    let (message, signature) = good.rsplit_once('.').unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    let bad = format!("{message}.{flipped}{}", &signature[1..]);
+    assert_eq!(me(&app, &bad).await.0, StatusCode::UNAUTHORIZED);
+    let b_as_a = idp(Algorithm::ES256, ES256_B, "main", &a.issuer());
+    assert_eq!(me(&app, &token(&b_as_a)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!((a.fetches(), b.fetches()), (1, 1));
+}

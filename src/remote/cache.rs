@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use tokio::sync::{Notify, watch};
 
 use crate::keys::{VerifyingKey, select_key};
@@ -46,6 +46,24 @@ pub(crate) struct Snapshot {
     fresh_until: Instant,
     /// Until when the set may serve while fetches fail.
     usable_until: Instant,
+    /// Encoded token headers seen on tokens this snapshot verified, with
+    /// the key each selects: such a header needs no decoding. Only tokens
+    /// that passed every check add one, and at most [`LEARNED_HEADERS`].
+    learned: ArcSwap<Vec<(Box<[u8]>, usize)>>,
+}
+
+/// How many token headers a snapshot remembers (a provider writes one per key).
+const LEARNED_HEADERS: usize = 16;
+
+impl Snapshot {
+    fn new(keys: Vec<VerifyingKey>, fresh_until: Instant, stale_for: Duration) -> Self {
+        Self {
+            keys,
+            fresh_until,
+            usable_until: fresh_until + stale_for,
+            learned: ArcSwap::default(),
+        }
+    }
 }
 
 struct Source {
@@ -151,11 +169,11 @@ impl RemoteKeySet {
                 let body = serde_json::to_vec(set).unwrap_or_default();
                 let parsed = parse_set(&body, config.algorithm)?;
                 let fresh_until = base + config.default_ttl;
-                Some(Arc::new(Snapshot {
-                    keys: parsed.keys,
+                Some(Arc::new(Snapshot::new(
+                    parsed.keys,
                     fresh_until,
-                    usable_until: fresh_until + config.stale_for,
-                }))
+                    config.stale_for,
+                )))
             }
         };
         let (done, _) = watch::channel(0);
@@ -212,22 +230,55 @@ impl RemoteKeySet {
         }
     }
 
+    /// The key an encoded token header selected before, in the usable
+    /// snapshot: no decoding, no lookup.
+    #[inline]
+    pub(crate) fn known_header(&self, header_b64: &[u8]) -> Option<(Arc<Snapshot>, usize)> {
+        let snapshot = self.source.snapshot.load_full()?;
+        let index = snapshot
+            .learned
+            .load()
+            .iter()
+            .find(|(h, _)| &h[..] == header_b64)
+            .map(|(_, i)| *i)?;
+        (Instant::now() < snapshot.usable_until).then_some((snapshot, index))
+    }
+
+    /// Remembers that `header_b64` selects key `index` of `snapshot`, after
+    /// a token with it passed every check.
+    pub(crate) fn learn(&self, snapshot: &Snapshot, header_b64: &[u8], index: usize) {
+        snapshot.learned.rcu(|learned| {
+            let mut learned = Vec::clone(learned);
+            if learned.len() < LEARNED_HEADERS && !learned.iter().any(|(h, _)| &h[..] == header_b64)
+            {
+                learned.push((header_b64.into(), index));
+            }
+            learned
+        });
+    }
+
     /// The key for `kid`: at once when the snapshot has it; otherwise see
     /// [`Lookup`].
     pub(crate) fn lookup(&self, kid: Option<&str>) -> Lookup {
         let source = &self.source;
-        // Subscribed before the snapshot is read: a fetch that ends after
-        // this point is seen by the wait.
-        let done = source.done.subscribe();
-        let Some(snapshot) = source.snapshot.load_full() else {
-            return Lookup::Unavailable;
+        let found = |snapshot: Option<Arc<Snapshot>>, now: Instant| match snapshot {
+            Some(s) if now < s.usable_until => match select_key(&s.keys, kid) {
+                Some(i) => Ok(Lookup::Found(s, i)),
+                None => Err(true),
+            },
+            _ => Err(false),
         };
         let now = Instant::now();
-        if now >= snapshot.usable_until {
-            return Lookup::Unavailable;
+        if let Ok(hit) = found(source.snapshot.load_full(), now) {
+            return hit;
         }
-        if let Some(i) = select_key(&snapshot.keys, kid) {
-            return Lookup::Found(snapshot, i);
+        // A miss. Subscribe, then look again: a fetch that ended in between
+        // is in the snapshot, and one that ends later wakes the wait.
+        let done = source.done.subscribe();
+        match found(source.snapshot.load_full(), now) {
+            Ok(hit) => return hit,
+            Err(false) => return Lookup::Unavailable,
+            Err(true) => {}
         }
         let wait = Wait {
             done,
@@ -277,11 +328,11 @@ impl Source {
                 ttl,
             };
             let fresh_until = now + ttl;
-            self.snapshot.store(Some(Arc::new(Snapshot {
-                keys: parsed.keys,
+            self.snapshot.store(Some(Arc::new(Snapshot::new(
+                parsed.keys,
                 fresh_until,
-                usable_until: fresh_until + self.config.stale_for,
-            })));
+                self.config.stale_for,
+            ))));
             fetched
         });
         let delay = {

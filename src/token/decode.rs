@@ -113,7 +113,13 @@ struct Chosen<'a> {
 enum KeyRef<'a> {
     Local(&'a VerifyingKey),
     #[cfg(feature = "remote-keys")]
-    Remote(std::sync::Arc<crate::remote::Snapshot>, usize),
+    Remote {
+        set: &'a crate::remote::RemoteKeySet,
+        snapshot: std::sync::Arc<crate::remote::Snapshot>,
+        index: usize,
+        /// Selected by a header the snapshot learned before.
+        known: bool,
+    },
 }
 
 impl KeyRef<'_> {
@@ -121,7 +127,9 @@ impl KeyRef<'_> {
         match self {
             Self::Local(key) => key,
             #[cfg(feature = "remote-keys")]
-            Self::Remote(snapshot, i) => &snapshot.keys[*i],
+            Self::Remote {
+                snapshot, index, ..
+            } => &snapshot.keys[*index],
         }
     }
 }
@@ -176,11 +184,22 @@ impl Inner {
             // A header like ours may still be a key server's token.
             Some(_) if !self.has_remote_keys() => return Err(TokenError::Invalid.into()),
             _ => {
-                let chosen = self.choose(header_b64, payload_b64)?;
-                if !chosen.key.get().verify(message, signature) {
-                    return Err(TokenError::Invalid.into());
+                let known = self.remote_known_header(header_b64);
+                match known {
+                    Some(chosen) if chosen.key.get().verify(message, signature) => chosen,
+                    // Unknown, or maybe another provider's token with the
+                    // same header: routed in full, and verified again only
+                    // if that picks another key.
+                    _ => {
+                        let chosen = self.choose(header_b64, payload_b64)?;
+                        let tried =
+                            known.is_some_and(|k| std::ptr::eq(k.key.get(), chosen.key.get()));
+                        if tried || !chosen.key.get().verify(message, signature) {
+                            return Err(TokenError::Invalid.into());
+                        }
+                        chosen
+                    }
                 }
-                chosen
             }
         };
 
@@ -209,8 +228,39 @@ impl Inner {
             de.end().map_err(|_| TokenError::Invalid)?;
             self.check_claims(&mut raw, expect, &chosen)?
         };
+        #[cfg(feature = "remote-keys")]
+        if let KeyRef::Remote {
+            set,
+            snapshot,
+            index,
+            known: false,
+        } = &chosen.key
+        {
+            set.learn(snapshot, header_b64, *index);
+        }
         token.payload = Bytes::from(payload);
         Ok(token)
+    }
+
+    /// A key server's key selected by a header one of its tokens had before.
+    fn remote_known_header(&self, header_b64: &[u8]) -> Option<Chosen<'_>> {
+        #[cfg(feature = "remote-keys")]
+        for set in &self.remote {
+            if let Some((snapshot, index)) = set.known_header(header_b64) {
+                return Some(self.remote_chosen(
+                    set,
+                    KeyRef::Remote {
+                        set,
+                        snapshot,
+                        index,
+                        known: true,
+                    },
+                ));
+            }
+        }
+        #[cfg(not(feature = "remote-keys"))]
+        let _ = header_b64;
+        None
     }
 
     fn local<'a>(&'a self, key: &'a VerifyingKey) -> Chosen<'a> {
@@ -290,19 +340,34 @@ impl Inner {
             },
         };
         let key = match set.lookup(kid) {
-            Lookup::Found(snapshot, i) => KeyRef::Remote(snapshot, i),
+            Lookup::Found(snapshot, index) => KeyRef::Remote {
+                set,
+                snapshot,
+                index,
+                known: false,
+            },
             Lookup::Unknown => return Err(TokenError::Invalid.into()),
             Lookup::Pending(wait) => return Err(Undecoded::Pending(wait)),
             Lookup::Unavailable => return Err(TokenError::KeysUnavailable.into()),
         };
-        Ok(Some(Chosen {
+        Ok(Some(self.remote_chosen(set, key)))
+    }
+
+    /// A remote key, with the issuer and audience its tokens must name.
+    #[cfg(feature = "remote-keys")]
+    fn remote_chosen<'a>(
+        &'a self,
+        set: &'a crate::remote::RemoteKeySet,
+        key: KeyRef<'a>,
+    ) -> Chosen<'a> {
+        Chosen {
             key,
             issuer: set.issuer().or(self.settings.issuer.as_deref()),
             audience: match set.audience() {
                 [] => &self.settings.audience,
                 own => own,
             },
-        }))
+        }
     }
 
     /// Checks the registered claims; the returned token still lacks its payload.
