@@ -147,6 +147,18 @@ async fn a_rotated_in_key_is_accepted_by_its_first_request_and_the_old_one_until
     assert_eq!(me(&app, &token(&new)).await.0, StatusCode::OK);
     assert_eq!(server.fetches(), 2, "known keys need no fetch");
 
+    // The verify endpoint waits for the fetch too (after the cooldown).
+    let newer = idp(
+        Algorithm::ES256,
+        include_str!("keys/es256-b.pem"),
+        "2027-01",
+        &server.issuer(),
+    );
+    server.publish(set_of(&[&old, &new, &newer]));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(verify(&app, &token(&newer)).await, StatusCode::OK);
+    assert_eq!(server.fetches(), 3);
+
     // The old key leaves the set: once the set is fetched again, its
     // tokens are refused.
     server.publish(set_of(&[&new]));
@@ -156,7 +168,7 @@ async fn a_rotated_in_key_is_accepted_by_its_first_request_and_the_old_one_until
         me(&app, &token(&stranger)).await.0,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(server.fetches(), 3);
+    assert_eq!(server.fetches(), 4);
     assert_eq!(me(&app, &token(&old)).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(me(&app, &token(&new)).await.0, StatusCode::OK);
 }

@@ -34,6 +34,12 @@ impl SimpleJwt {
     /// Store-backed checks (blacklist, revoked families, "log out everywhere")
     /// are done by the auth layer and the endpoints; see
     /// [`SimpleJwt::is_revoked`].
+    ///
+    /// With remote keys, a token whose `kid` its provider's set does not
+    /// have yet is refused here while the set is fetched again in the
+    /// background (the auth layer and the verify endpoint wait for that
+    /// fetch instead), and a token of a provider whose keys cannot be had
+    /// gets [`TokenError::KeysUnavailable`].
     pub fn validate(&self, token: &str, expected: TokenType) -> Result<VerifiedToken, TokenError> {
         self.inner
             .decode(token.as_bytes(), Expect::OneOf(&[expected]))
