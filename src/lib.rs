@@ -75,6 +75,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod cookies;
 pub mod endpoints;
 pub mod extract;
 mod jwt;
@@ -91,7 +92,8 @@ pub mod token;
 mod token_type;
 mod user;
 
-pub use auth::{AuthContext, AuthRejection, JwtAuth, JwtAuthLayer};
+pub use auth::{AuthContext, AuthRejection, CredentialSource, JwtAuth, JwtAuthLayer};
+pub use cookies::Cookies;
 pub use extract::{Claims, ClaimsRejection, ClaimsRejectionKind};
 pub use jsonwebtoken::Algorithm;
 /// JSON Web Keys, as [`SimpleJwtBuilder::with_jwk_set`] takes them and

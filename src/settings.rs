@@ -112,6 +112,12 @@ pub struct Settings {
     pub auth_header_types: Vec<String>,
     /// A cookie holding the access token, for browser apps. Defaults to none.
     pub auth_cookie: Option<String>,
+    /// Cookie mode of the token routes ([`with_cookies`](SimpleJwtBuilder::with_cookies)).
+    /// Defaults to off.
+    pub cookies: Option<crate::cookies::Cookies>,
+    /// Origins (`scheme://host[:port]`) whose cross-origin requests may use
+    /// cookie credentials (Django's `CSRF_TRUSTED_ORIGINS`). Defaults to none.
+    pub csrf_trusted_origins: Vec<String>,
     /// `AUTH_TOKEN_CLASSES`: token types accepted by the auth layer.
     /// Defaults to access tokens only.
     pub auth_token_types: Vec<TokenType>,
@@ -185,6 +191,8 @@ impl Default for Settings {
             auth_header_name: http::header::AUTHORIZATION,
             auth_header_types: vec!["Bearer".to_owned()],
             auth_cookie: None,
+            cookies: None,
+            csrf_trusted_origins: Vec::new(),
             auth_token_types: vec![TokenType::Access],
             user_id_claim: "user_id".to_owned(),
             token_type_claim: "token_type".to_owned(),
@@ -409,7 +417,30 @@ impl SimpleJwtBuilder {
         self
     }
 
-    /// Reads the access token from this cookie when no header is sent.
+    /// Cookie mode for browser apps ([`Cookies`](crate::Cookies),
+    /// dj-rest-auth's `JWT_AUTH_*`): obtain and refresh set HttpOnly
+    /// cookies, refresh and blacklist read the refresh token from the body
+    /// or else its cookie, blacklist and log-out-everywhere clear them, and
+    /// the layer reads the access token from its cookie when no header is
+    /// sent. Unsafe requests authenticated by a cookie must pass the CSRF
+    /// check (see [`CsrfFailure`](crate::auth::CsrfFailure)).
+    pub fn with_cookies(mut self, cookies: crate::cookies::Cookies) -> Self {
+        self.settings.cookies = Some(cookies);
+        self
+    }
+
+    /// Adds an origin (`https://app.example.com`) whose cross-origin
+    /// requests may be authenticated by cookie (Django's
+    /// `CSRF_TRUSTED_ORIGINS`): a frontend served from another origin than
+    /// the API.
+    pub fn with_csrf_trusted_origin(mut self, origin: impl Into<String>) -> Self {
+        self.settings.csrf_trusted_origins.push(origin.into());
+        self
+    }
+
+    /// Reads the access token from this cookie when no header is sent
+    /// (without cookie mode on the token routes). Unsafe requests
+    /// authenticated by it must pass the CSRF check.
     pub fn with_auth_cookie(mut self, name: impl Into<String>) -> Self {
         self.settings.auth_cookie = Some(name.into());
         self
@@ -724,6 +755,31 @@ impl SimpleJwtBuilder {
             if let Some((other, _)) = paths[i + 1..].iter().find(|(_, p)| p == path) {
                 return invalid(format!(
                     "token paths {name} and {other} are both {path:?}: each route needs its own path"
+                ));
+            }
+        }
+        if let Some(cookies) = &settings.cookies {
+            if let Err(why) = cookies.check() {
+                return invalid(format!("cookie mode: {why}"));
+            }
+            match &settings.auth_cookie {
+                Some(name) if *name != cookies.access => {
+                    return invalid(format!(
+                        "the auth cookie {name:?} differs from cookie mode's access cookie {:?}",
+                        cookies.access
+                    ));
+                }
+                _ => settings.auth_cookie = Some(cookies.access.clone()),
+            }
+        }
+        for origin in &settings.csrf_trusted_origins {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['/', '?', '#', ' '])) {
+                return invalid(format!(
+                    "the trusted origin {origin:?} must be a scheme and a host, \
+                     like \"https://app.example.com\" (no path, no trailing slash)"
                 ));
             }
         }

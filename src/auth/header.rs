@@ -1,9 +1,9 @@
 //! Finding the token in a request: the configured header, else a cookie.
 
 use http::HeaderMap;
-use http::header::COOKIE;
 
-use crate::auth::AuthRejection;
+use crate::auth::{AuthRejection, CredentialSource};
+use crate::cookies::cookie_value;
 use crate::settings::Settings;
 
 /// What the request carries.
@@ -11,8 +11,9 @@ use crate::settings::Settings;
 pub(crate) enum Credentials<'a> {
     /// Nothing usable: no header, an empty one, or an unknown scheme.
     Anonymous,
-    /// A token to validate (raw header bytes; validation rejects non-ASCII).
-    Token(&'a [u8]),
+    /// A token to validate (raw header bytes; validation rejects non-ASCII),
+    /// and where it was found.
+    Token(&'a [u8], CredentialSource),
     /// A malformed header.
     Bad(AuthRejection),
 }
@@ -55,7 +56,7 @@ pub(crate) fn credentials<'a>(settings: &Settings, headers: &'a HeaderMap) -> Cr
     if token.is_empty() || !after.is_empty() {
         return Credentials::Bad(AuthRejection::BadAuthorizationHeader);
     }
-    Credentials::Token(token)
+    Credentials::Token(token, CredentialSource::Header)
 }
 
 fn trim_start(b: &[u8]) -> &[u8] {
@@ -67,24 +68,9 @@ fn from_cookie<'a>(settings: &Settings, headers: &'a HeaderMap) -> Credentials<'
     let Some(name) = &settings.auth_cookie else {
         return Credentials::Anonymous;
     };
-    let mut found = None;
-    for header in headers.get_all(COOKIE) {
-        let Ok(header) = header.to_str() else {
-            continue;
-        };
-        for pair in header.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == name {
-                    if found.is_some() {
-                        return Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader);
-                    }
-                    found = Some(v.trim_matches('"'));
-                }
-            }
-        }
-    }
-    match found {
-        Some(v) if !v.is_empty() => Credentials::Token(v.as_bytes()),
-        _ => Credentials::Anonymous,
+    match cookie_value(headers, name) {
+        Err(_) => Credentials::Bad(AuthRejection::DuplicateAuthorizationHeader),
+        Ok(Some(v)) if !v.is_empty() => Credentials::Token(v.as_bytes(), CredentialSource::Cookie),
+        Ok(_) => Credentials::Anonymous,
     }
 }

@@ -34,6 +34,7 @@
 //! ```
 
 mod body;
+mod csrf;
 mod future;
 mod header;
 mod layer;
@@ -43,11 +44,13 @@ mod service;
 use http::HeaderValue;
 
 pub use body::AuthBody;
+pub use csrf::CsrfFailure;
 pub use future::ResponseFuture;
 pub use layer::JwtAuthLayer;
 pub use rejection::AuthRejection;
 pub use service::JwtAuth;
 
+pub(crate) use csrf::check as check_csrf;
 pub(crate) use header::{Credentials, credentials};
 
 use crate::token::VerifiedToken;
@@ -57,6 +60,7 @@ use crate::token::VerifiedToken;
 #[derive(Debug, Clone)]
 pub struct AuthContext {
     pub(crate) token: Option<VerifiedToken>,
+    pub(crate) source: Option<CredentialSource>,
     pub(crate) challenge: HeaderValue,
     /// The layer recognised a public token route and left it alone.
     pub(crate) token_route: bool,
@@ -72,4 +76,20 @@ impl AuthContext {
     pub fn is_authenticated(&self) -> bool {
         self.token.is_some()
     }
+
+    /// Where the valid token was found: the `Authorization` header or the
+    /// access cookie. `None` for anonymous requests.
+    pub fn credential_source(&self) -> Option<CredentialSource> {
+        self.source
+    }
+}
+
+/// Where a request's credential was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialSource {
+    /// The `Authorization` header (or the configured header).
+    Header,
+    /// The access cookie: unsafe methods passed the CSRF check.
+    Cookie,
 }

@@ -2,6 +2,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::json;
 
+use crate::auth::CsrfFailure;
 use crate::response::{challenge, json, with_challenge};
 use crate::revocation::Refusal;
 use crate::settings::Settings;
@@ -39,6 +40,10 @@ pub enum AuthRejection {
     /// The token predates a password change.
     #[error("The user's password has been changed.")]
     PasswordChanged,
+    /// The credential came from a cookie and the request failed the CSRF
+    /// check (403 `csrf_failed`).
+    #[error("{0}")]
+    Csrf(CsrfFailure),
     /// The store, the user lookup or the key server failed: nothing was accepted.
     #[error("Service temporarily unavailable.")]
     Unavailable,
@@ -66,10 +71,12 @@ impl AuthRejection {
         }
     }
 
-    /// The HTTP status: 401, or 503 when the store is down.
+    /// The HTTP status: 401, 403 for a CSRF failure, or 503 when the
+    /// store or the key server is down.
     pub fn status(self) -> StatusCode {
         match self {
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Csrf(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -129,6 +136,12 @@ impl AuthRejection {
                 json!({ "detail": detail, "code": "password_changed" }),
                 Some("invalid_token"),
             ),
+            Self::Csrf(_) => {
+                return json(
+                    StatusCode::FORBIDDEN,
+                    &json!({ "detail": detail, "code": "csrf_failed" }),
+                );
+            }
             Self::Unavailable => {
                 let mut res = json(
                     StatusCode::SERVICE_UNAVAILABLE,

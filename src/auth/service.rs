@@ -4,7 +4,8 @@ use http::{Request, Response};
 use tower_service::Service;
 
 use crate::auth::{
-    AuthBody, AuthContext, AuthRejection, Credentials, JwtAuthLayer, ResponseFuture, credentials,
+    AuthBody, AuthContext, AuthRejection, CredentialSource, Credentials, JwtAuthLayer,
+    ResponseFuture, check_csrf, credentials,
 };
 use crate::revocation::Use;
 use crate::token::Undecoded;
@@ -58,29 +59,45 @@ where
         if self.layer.public_paths.iter().any(|p| p == path) {
             req.extensions_mut().insert(AuthContext {
                 token: None,
+                source: None,
                 challenge: self.layer.challenge.clone(),
                 token_route: true,
             });
             return ResponseFuture::inner(self.inner.call(req));
         }
+        let mut source = None;
         let token = match credentials(&inner.settings, req.headers()) {
             Credentials::Anonymous if self.layer.required => {
                 return self.reject(AuthRejection::MissingCredentials);
             }
             Credentials::Anonymous => None,
             Credentials::Bad(rejection) => return self.reject(rejection),
-            Credentials::Token(raw) => match jwt.try_validate_access(raw) {
-                Ok(token) => Some(token),
-                Err(Undecoded::Refused(e)) => {
-                    return self.reject(AuthRejection::refused(e.into()));
+            Credentials::Token(raw, from) => {
+                // A cookie alone never authorises an unsafe cross-site
+                // request: checked before the token is even looked at.
+                if from == CredentialSource::Cookie {
+                    if let Err(failure) =
+                        check_csrf(&inner.settings, req.method(), req.uri(), req.headers())
+                    {
+                        return self.reject(AuthRejection::Csrf(failure));
+                    }
                 }
-                // The token's key is being fetched from its key server.
-                #[cfg(feature = "remote-keys")]
-                Err(Undecoded::Pending(wait)) => {
-                    let raw = raw.to_vec();
-                    return self.slow_path(req, Start::Pending(wait, raw));
+                match jwt.try_validate_access(raw) {
+                    Ok(token) => {
+                        source = Some(from);
+                        Some(token)
+                    }
+                    Err(Undecoded::Refused(e)) => {
+                        return self.reject(AuthRejection::refused(e.into()));
+                    }
+                    // The token's key is being fetched from its key server.
+                    #[cfg(feature = "remote-keys")]
+                    Err(Undecoded::Pending(wait)) => {
+                        let raw = raw.to_vec();
+                        return self.slow_path(req, Start::Pending(wait, raw), Some(from));
+                    }
                 }
-            },
+            }
         };
         // The verdict is given at once unless a remote store must be asked,
         // which happens on the slow path below.
@@ -94,10 +111,10 @@ where
         }
         match token {
             Some(token) if needs_store || self.layer.resolver.is_some() => {
-                self.slow_path(req, Start::Valid(token, needs_store))
+                self.slow_path(req, Start::Valid(token, needs_store), source)
             }
             token => {
-                insert_context(&self.layer, &mut req, token);
+                insert_context(&self.layer, &mut req, token, source);
                 ResponseFuture::inner(self.inner.call(req))
             }
         }
@@ -121,6 +138,7 @@ impl<S> JwtAuth<S> {
         &mut self,
         mut req: Request<ReqBody>,
         start: Start,
+        source: Option<CredentialSource>,
     ) -> ResponseFuture<S, ReqBody>
     where
         S: Service<Request<ReqBody>> + Clone,
@@ -154,15 +172,21 @@ impl<S> JwtAuth<S> {
                     .map_err(AuthRejection::user_refused)?
                     .insert_into(req.extensions_mut());
             }
-            insert_context(&layer, &mut req, Some(token));
+            insert_context(&layer, &mut req, Some(token), source);
             Ok(req)
         });
         ResponseFuture::check(check, service, self.layer.jwt.clone())
     }
 }
 
-fn insert_context<B>(layer: &JwtAuthLayer, req: &mut Request<B>, token: Option<VerifiedToken>) {
+fn insert_context<B>(
+    layer: &JwtAuthLayer,
+    req: &mut Request<B>,
+    token: Option<VerifiedToken>,
+    source: Option<CredentialSource>,
+) {
     req.extensions_mut().insert(AuthContext {
+        source: source.filter(|_| token.is_some()),
         token,
         challenge: layer.challenge.clone(),
         token_route: false,

@@ -6,8 +6,8 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Credentials, credentials};
+use crate::endpoints::cookie_mode::{self, Fallback, token_field};
 use crate::endpoints::error::ApiError;
-use crate::endpoints::request::fields;
 use crate::endpoints::revoked::reuse;
 use crate::endpoints::{Shared, token_response};
 use crate::revocation::{Refusal, Use};
@@ -20,7 +20,7 @@ pub(crate) async fn blacklist(
     data: Map<String, Value>,
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
-    let [raw] = fields(&data, ["refresh"])?;
+    let raw = token_field(jwt.settings(), parts, &data, "refresh", Fallback::Refresh)?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
     match jwt.verdict(&token, Use::Refresh).await {
         Ok(()) => {}
@@ -42,7 +42,7 @@ pub(crate) async fn blacklist(
     }
     if jwt.settings().check_access_revocation {
         // The access token sent along, if valid and the same user's, goes too.
-        if let Credentials::Token(raw) = credentials(jwt.settings(), &parts.headers) {
+        if let Credentials::Token(raw, _) = credentials(jwt.settings(), &parts.headers) {
             if let Ok(access) = jwt.validate_access(raw) {
                 if access.user_id() == token.user_id() {
                     jwt.blacklist(&access)
@@ -52,5 +52,7 @@ pub(crate) async fn blacklist(
             }
         }
     }
-    Ok(token_response(StatusCode::OK, &json!({})))
+    let mut res = token_response(StatusCode::OK, &json!({}));
+    cookie_mode::clear(jwt.settings(), &mut res);
+    Ok(res)
 }

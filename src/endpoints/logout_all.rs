@@ -6,7 +6,8 @@ use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::json;
 
-use crate::auth::{AuthRejection, Credentials, credentials};
+use crate::auth::{AuthRejection, CredentialSource, Credentials, check_csrf, credentials};
+use crate::endpoints::cookie_mode;
 use crate::endpoints::error::ApiError;
 use crate::endpoints::{Shared, token_response};
 use crate::revocation::Use;
@@ -20,10 +21,15 @@ pub(crate) async fn logout_all(
     let token = match credentials(jwt.settings(), &parts.headers) {
         Credentials::Anonymous => return Err(ApiError::Auth(AuthRejection::MissingCredentials)),
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
-        Credentials::Token(raw) => jwt
-            .validate_waiting(raw, Expect::OneOf(&jwt.settings().auth_token_types))
-            .await
-            .map_err(|e| ApiError::Auth(AuthRejection::refused(e.into())))?,
+        Credentials::Token(raw, from) => {
+            if from == CredentialSource::Cookie {
+                check_csrf(jwt.settings(), &parts.method, &parts.uri, &parts.headers)
+                    .map_err(|f| ApiError::Auth(AuthRejection::Csrf(f)))?;
+            }
+            jwt.validate_waiting(raw, Expect::OneOf(&jwt.settings().auth_token_types))
+                .await
+                .map_err(|e| ApiError::Auth(AuthRejection::refused(e.into())))?
+        }
     };
     jwt.verdict(&token, Use::Authenticate)
         .await
@@ -34,5 +40,7 @@ pub(crate) async fn logout_all(
     jwt.logout_everywhere(user_id)
         .await
         .map_err(|_| ApiError::Unavailable)?;
-    Ok(token_response(StatusCode::OK, &json!({})))
+    let mut res = token_response(StatusCode::OK, &json!({}));
+    cookie_mode::clear(jwt.settings(), &mut res);
+    Ok(res)
 }

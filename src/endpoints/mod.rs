@@ -36,6 +36,7 @@
 //! ```
 
 mod blacklist;
+mod cookie_mode;
 mod credentials;
 mod error;
 mod jwks;
@@ -358,8 +359,8 @@ where
     match post {
         Post::ObtainPair => obtain::obtain(shared, data, Issue::Pair).await,
         Post::ObtainSliding => obtain::obtain(shared, data, Issue::Sliding).await,
-        Post::Refresh => refresh::refresh(shared, data).await,
-        Post::RefreshSliding => refresh::refresh_sliding(shared, data).await,
+        Post::Refresh => refresh::refresh(shared, &parts, data).await,
+        Post::RefreshSliding => refresh::refresh_sliding(shared, &parts, data).await,
         Post::Verify => verify::verify(shared, data).await,
         Post::Blacklist => blacklist::blacklist(shared, &parts, data).await,
     }

@@ -1,12 +1,13 @@
 //! `POST /api/token/` and `POST /api/token/sliding/`: credentials in, tokens out.
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde_json::{Map, Value, json};
+use http::Response;
+use serde_json::{Map, Value};
 
+use crate::endpoints::Shared;
+use crate::endpoints::cookie_mode::{Issued, issued};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::request::fields;
-use crate::endpoints::{Shared, token_response};
 use crate::token::MintError;
 
 /// What the obtain endpoint issues.
@@ -37,12 +38,20 @@ pub(crate) async fn obtain(
         builder = builder.with_password_fingerprint(fp.clone());
     }
     let response = match issue {
-        // `TokenPair` serialises as Simple JWT orders it: refresh, then access.
-        Issue::Pair => token_response(StatusCode::OK, &builder.pair().await.map_err(mint_error)?),
-        Issue::Sliding => token_response(
-            StatusCode::OK,
-            &json!({ "token": builder.sliding().await.map_err(mint_error)? }),
-        ),
+        Issue::Pair => {
+            let pair = builder.pair().await.map_err(mint_error)?;
+            issued(
+                shared,
+                Issued::Pair {
+                    access: &pair.access,
+                    refresh: &pair.refresh,
+                },
+            )
+        }
+        Issue::Sliding => {
+            let token = builder.sliding().await.map_err(mint_error)?;
+            issued(shared, Issued::Sliding(&token))
+        }
     };
     if settings.update_last_login {
         checker.update_last_login(&user).await;

@@ -2,14 +2,15 @@
 //! its grace window) and `POST /api/token/sliding/refresh/`.
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde_json::{Map, Value, json};
+use http::Response;
+use http::request::Parts;
+use serde_json::{Map, Value};
 
+use crate::endpoints::Shared;
+use crate::endpoints::cookie_mode::{Fallback, Issued, issued, token_field};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::mint_error;
-use crate::endpoints::request::fields;
 use crate::endpoints::revoked::{reuse, rotated_within_grace};
-use crate::endpoints::{Shared, token_response};
 use crate::revocation::{Refusal, Use};
 use crate::store::Blacklisted;
 use crate::token::{TokenError, TokenType, VerifiedToken};
@@ -31,21 +32,14 @@ async fn recheck_user(shared: &Shared, token: &VerifiedToken) -> Result<(), ApiE
     }
 }
 
-/// `{"access": ...}`, plus `"refresh"` with rotation (Simple JWT's order).
-#[derive(serde::Serialize)]
-struct Refreshed<'a> {
-    access: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh: Option<&'a str>,
-}
-
 pub(crate) async fn refresh(
     shared: &Shared,
+    parts: &Parts,
     data: Map<String, Value>,
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
     let settings = jwt.settings();
-    let [raw] = fields(&data, ["refresh"])?;
+    let raw = token_field(settings, parts, &data, "refresh", Fallback::Refresh)?;
     let token = jwt.validate(&raw, TokenType::Refresh)?;
     let spent_before = match jwt.verdict(&token, Use::Refresh).await {
         Ok(()) => None,
@@ -61,9 +55,9 @@ pub(crate) async fn refresh(
 
     if !settings.rotate_refresh_tokens {
         let access = jwt.access_from_refresh(&token).map_err(mint_error)?;
-        return Ok(token_response(
-            StatusCode::OK,
-            &Refreshed {
+        return Ok(issued(
+            shared,
+            Issued::Refreshed {
                 access: &access,
                 refresh: None,
             },
@@ -118,9 +112,9 @@ pub(crate) async fn refresh(
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let (access, refresh) = rotation.sign(jwt).map_err(mint_error)?;
-    Ok(token_response(
-        StatusCode::OK,
-        &Refreshed {
+    Ok(issued(
+        shared,
+        Issued::Refreshed {
             access: &access,
             refresh: Some(&refresh),
         },
@@ -129,10 +123,11 @@ pub(crate) async fn refresh(
 
 pub(crate) async fn refresh_sliding(
     shared: &Shared,
+    parts: &Parts,
     data: Map<String, Value>,
 ) -> Result<Response<Bytes>, ApiError> {
     let jwt = &shared.jwt;
-    let [raw] = fields(&data, ["token"])?;
+    let raw = token_field(jwt.settings(), parts, &data, "token", Fallback::Access)?;
     let token = jwt.validate(&raw, TokenType::Sliding)?;
     jwt.verdict(&token, Use::Refresh)
         .await
@@ -144,5 +139,5 @@ pub(crate) async fn refresh_sliding(
     }
     recheck_user(shared, &token).await?;
     let renewed = jwt.renew_sliding(&token, refresh_exp).map_err(mint_error)?;
-    Ok(token_response(StatusCode::OK, &json!({ "token": renewed })))
+    Ok(issued(shared, Issued::Sliding(&renewed)))
 }
