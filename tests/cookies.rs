@@ -296,11 +296,7 @@ async fn the_browser_flow_refreshes_logs_out_and_logs_out_everywhere_with_cookie
         request(Method::POST, "/api/token/", "", SAME_ORIGIN, Some(login())),
     )
     .await;
-    let expires = |secs: u64| {
-        let now = jwt.now();
-        let later = tower_simplejwt_iso(now + secs);
-        later
-    };
+    let expires = |secs: u64| utc_iso(jwt.now() + secs);
     assert_eq!(body["access_expiration"], expires(300));
     assert_eq!(body["refresh_expiration"], expires(86_400));
     let set = set_cookies(&headers);
@@ -495,7 +491,7 @@ async fn the_browser_flow_refreshes_logs_out_and_logs_out_everywhere_with_cookie
 }
 
 /// dj-rest-auth's expiration format, computed here independently.
-fn tower_simplejwt_iso(secs: u64) -> String {
+fn utc_iso(secs: u64) -> String {
     let out = std::process::Command::new("date")
         .args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%dT%H:%M:%SZ"])
         .output()
