@@ -10,8 +10,14 @@
 //! 127.0.0.1:3000), `--db` (`QUICKSTART_DB`, default `quickstart.db` in the
 //! system temp dir), `--store` (`QUICKSTART_STORE`: `sqlite` (default),
 //! `memory` or a `redis://` URL), `--recheck-users off` (skip the user lookup
-//! on refresh; for load tests of the token path alone). `JWT_SECRET` holds
+//! on refresh; for load tests of the token path alone), `--access-lifetime`
+//! (`QUICKSTART_ACCESS_LIFETIME`, seconds, default 300). `JWT_SECRET` holds
 //! the signing secret.
+//!
+//! Open the printed address in a browser: the page at `/` (`demo.html`)
+//! logs in through cookie mode, calls the protected route, refreshes on 401,
+//! logs out and logs out everywhere. curl clients keep using bodies and the
+//! `Authorization` header.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,7 +28,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -33,8 +39,8 @@ use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
 use tower_simplejwt::store::redis::RedisStore;
 use tower_simplejwt::store::sql::SqlStore;
 use tower_simplejwt::{
-    Claims, CurrentUser, MemoryStore, RevocationStore, SimpleJwt, UserRecord, UserResolver,
-    VerifiedToken,
+    Claims, Cookies, CurrentUser, MemoryStore, RevocationStore, SimpleJwt, UserRecord,
+    UserResolver, VerifiedToken,
 };
 
 const DEMO_USER: &str = "demo";
@@ -45,6 +51,7 @@ struct Options {
     db: PathBuf,
     store: String,
     recheck_users: bool,
+    access_lifetime: u64,
 }
 
 fn options() -> Options {
@@ -55,6 +62,8 @@ fn options() -> Options {
         .unwrap_or_else(|_| std::env::temp_dir().join("quickstart.db"));
     let mut store = std::env::var("QUICKSTART_STORE").unwrap_or_else(|_| "sqlite".into());
     let mut recheck_users = true;
+    let mut access_lifetime =
+        std::env::var("QUICKSTART_ACCESS_LIFETIME").unwrap_or_else(|_| "300".into());
     while let Some(flag) = args.next() {
         let value = args
             .next()
@@ -64,7 +73,10 @@ fn options() -> Options {
             "--db" => db = value.into(),
             "--store" => store = value,
             "--recheck-users" => recheck_users = value != "off",
-            other => panic!("unknown flag {other}; use --addr, --db, --store or --recheck-users"),
+            "--access-lifetime" => access_lifetime = value,
+            other => panic!(
+                "unknown flag {other}; use --addr, --db, --store, --recheck-users or --access-lifetime"
+            ),
         }
     }
     Options {
@@ -72,6 +84,9 @@ fn options() -> Options {
         db,
         store,
         recheck_users,
+        access_lifetime: access_lifetime
+            .parse()
+            .expect("--access-lifetime must be a number of seconds"),
     }
 }
 
@@ -277,8 +292,17 @@ async fn main() {
     };
     println!("revocation store: {}", store.name());
 
+    // Cookie mode for the demo page: HttpOnly cookies set by the token
+    // routes; bodies keep the refresh token for curl. Plain-HTTP cookies only
+    // on a loopback address (browsers treat it as a secure context anyway).
+    let mut cookies = Cookies::new().with_refresh_in_body(true);
+    if opts.addr.ip().is_loopback() {
+        cookies = cookies.insecure_allow_http();
+    }
     let jwt = SimpleJwt::builder()
         .with_secret(secret())
+        .with_access_token_lifetime(std::time::Duration::from_secs(opts.access_lifetime))
+        .with_cookies(cookies)
         .with_shared_store(store.clone())
         .with_rotate_refresh_tokens(true)
         .with_blacklist_after_rotation(true)
@@ -324,7 +348,8 @@ async fn main() {
         .merge(endpoints.router())
         .layer(jwt.layer());
     let app = Router::new()
-        // Outside the auth layer: a load balancer's health check.
+        // Outside the auth layer: the demo page and a load balancer's health check.
+        .route("/", get(|| async { Html(include_str!("demo.html")) }))
         .route("/health", get(health))
         .merge(protected)
         .merge(public)
@@ -335,9 +360,10 @@ async fn main() {
         .expect("bind the address");
     let base = format!("http://{}", listener.local_addr().unwrap());
     println!("listening on {base}");
+    println!("open {base}/ in a browser for the demo page (cookie mode)");
     println!(
         r#"
-Try it (copy and paste; the tokens land in shell variables):
+Or try it (copy and paste; the tokens land in shell variables):
   # log in: obtain a pair
   TOKENS=$(curl -s -X POST {base}/api/token/ -H 'content-type: application/json' \
     -d '{{"username": "{DEMO_USER}", "password": "{DEMO_PASSWORD}"}}'); echo "$TOKENS"

@@ -9,7 +9,7 @@
 //! | `JWT_AUTH_REFRESH_COOKIE_PATH` | [`Cookies::with_refresh_path`] | the longest path prefix of the refresh and blacklist routes |
 //! | `JWT_AUTH_COOKIE_DOMAIN` | [`Cookies::with_domain`] | none (host only) |
 //! | `JWT_AUTH_SECURE` | [`Cookies::insecure_allow_http`] turns it off | `Secure` on |
-//! | `JWT_AUTH_HTTPONLY` | [`Cookies::with_http_only`] | on: HttpOnly cookies, refresh token left out of bodies |
+//! | `JWT_AUTH_HTTPONLY` | [`Cookies::with_http_only`] and [`Cookies::with_refresh_in_body`] (its opposite) | HttpOnly cookies, refresh token left out of bodies |
 //! | `JWT_AUTH_SAMESITE` | [`Cookies::with_same_site`] | `Lax` |
 //! | `JWT_AUTH_RETURN_EXPIRATION` | [`Cookies::with_expiration_in_body`] | off |
 //! | `JWT_AUTH_COOKIE_USE_CSRF` | [`Cookies::with_csrf_token`] | off (the origin check is always on) |
@@ -50,6 +50,7 @@ pub struct Cookies {
     pub(crate) domain: Option<String>,
     pub(crate) secure: bool,
     pub(crate) http_only: bool,
+    pub(crate) refresh_in_body: bool,
     pub(crate) same_site: SameSite,
     pub(crate) expiration_in_body: bool,
     pub(crate) csrf: Option<CsrfToken>,
@@ -71,6 +72,7 @@ impl Cookies {
             domain: None,
             secure: true,
             http_only: true,
+            refresh_in_body: false,
             same_site: SameSite::Lax,
             expiration_in_body: false,
             csrf: None,
@@ -111,11 +113,19 @@ impl Cookies {
         self
     }
 
-    /// `JWT_AUTH_HTTPONLY`: HttpOnly cookies, and the refresh token left out
-    /// of the bodies (obtain answers `"refresh": ""`, refresh leaves the key
-    /// out, as dj-rest-auth does). Defaults to on.
+    /// `JWT_AUTH_HTTPONLY`'s cookie half: the token cookies are `HttpOnly`,
+    /// out of reach of scripts (and of an XSS). Defaults to on.
     pub fn with_http_only(mut self, on: bool) -> Self {
         self.http_only = on;
+        self
+    }
+
+    /// Whether bodies still carry the refresh token, for clients that do not
+    /// use cookies (a CLI beside the browser app). Defaults to off, as
+    /// dj-rest-auth with `JWT_AUTH_HTTPONLY`: obtain answers `"refresh": ""`
+    /// and refresh leaves the key out, so scripts never see it.
+    pub fn with_refresh_in_body(mut self, on: bool) -> Self {
+        self.refresh_in_body = on;
         self
     }
 

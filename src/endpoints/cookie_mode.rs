@@ -131,7 +131,7 @@ pub(crate) fn issued(shared: &Shared, issued: Issued<'_>) -> Response<Bytes> {
                 refresh_life,
                 cookies.http_only,
             ));
-            if cookies.http_only {
+            if !cookies.refresh_in_body {
                 // dj-rest-auth: login answers an empty refresh, refresh none.
                 if matches!(issued, Issued::Pair { .. }) {
                     body.insert("refresh".into(), Value::String(String::new()));
