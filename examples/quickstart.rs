@@ -341,7 +341,7 @@ async fn main() {
     // it too: the layer leaves them alone, so a client that sends its expired
     // access token along can still refresh and log in.
     let public = Router::new()
-        .route("/api/hello/", get(hello))
+        .route("/api/hello/", get(hello).post(hello))
         // The health check again, behind the auth layer (the load script
         // compares the two to measure the layer).
         .route("/api/health/", get(health))

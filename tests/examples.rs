@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use common::example::{Running, spawn};
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,86 +12,6 @@ use http::{Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
-
-struct Running {
-    child: Child,
-    addrs: Vec<String>,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn example_path(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        dir.exists(),
-        "{} is missing: run `cargo test` (which builds the examples) or `cargo build --examples`",
-        dir.display()
-    );
-    dir
-}
-
-fn spawn(name: &str, args: &[&str], env: &[(&str, &str)], servers: usize) -> Running {
-    let mut cmd = Command::new(example_path(name));
-    cmd.args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .env("RUST_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    let started = Instant::now();
-    loop {
-        let addrs: Vec<String> = lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|l| {
-                l.strip_prefix("listening on ")
-                    .map(|a| a.split(' ').next().unwrap().to_owned())
-            })
-            .collect();
-        if addrs.len() >= servers {
-            return Running {
-                child,
-                addrs,
-                lines,
-            };
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "example {name} exited early with {status}; output: {:?}",
-                lines.lock().unwrap()
-            );
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "example {name} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 async fn call(
     method: Method,
