@@ -13,6 +13,49 @@
 //! | `JWT_AUTH_SAMESITE` | [`Cookies::with_same_site`] | `Lax` |
 //! | `JWT_AUTH_RETURN_EXPIRATION` | [`Cookies::with_expiration_in_body`] | off |
 //! | `JWT_AUTH_COOKIE_USE_CSRF` | [`Cookies::with_csrf_token`] | off (the origin check is always on) |
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use axum::{Router, body::Body, routing::post};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//! use tower_simplejwt::{Cookies, SimpleJwt, endpoints::TokenEndpoints};
+//!
+//! let jwt = SimpleJwt::builder()
+//!     .with_secret("a secret of at least thirty-two bytes!")
+//!     .with_cookies(Cookies::new())
+//!     .build()
+//!     .unwrap();
+//! let app = Router::new()
+//!     .route("/api/orders/", post(|| async { "ordered" }))
+//!     .layer(jwt.layer().required())
+//!     .merge(TokenEndpoints::builder(jwt.clone()).stateless().build().unwrap().router());
+//!
+//! // Refresh sets the access cookie; the body still answers as Simple JWT's.
+//! let pair = jwt.for_user(7).pair().await.unwrap();
+//! let refresh = Request::post("/api/token/refresh/")
+//!     .header("content-type", "application/json")
+//!     .body(Body::from(format!(r#"{{"refresh": "{}"}}"#, pair.refresh)))
+//!     .unwrap();
+//! let res = app.clone().oneshot(refresh).await.unwrap();
+//! assert_eq!(res.status(), StatusCode::OK);
+//! let set = res.headers()["set-cookie"].to_str().unwrap();
+//! assert!(set.starts_with("access_token=") && set.contains("; HttpOnly"));
+//! let cookie = set.split(';').next().unwrap().to_owned();
+//!
+//! // The cookie authenticates the app's own pages...
+//! let order = |site: &str| {
+//!     Request::post("/api/orders/")
+//!         .header("cookie", &cookie)
+//!         .header("sec-fetch-site", site)
+//!         .body(Body::empty())
+//!         .unwrap()
+//! };
+//! assert_eq!(app.clone().oneshot(order("same-origin")).await.unwrap().status(), StatusCode::OK);
+//! // ...and never another site's request (CSRF).
+//! assert_eq!(app.oneshot(order("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+//! # });
+//! ```
 
 use std::fmt::Write;
 
