@@ -684,18 +684,29 @@ async fn plain_http_and_redirects_to_other_hosts_are_refused() {
 }
 
 #[tokio::test]
-async fn the_background_task_ends_when_the_key_set_is_dropped() {
+async fn the_background_task_ends_as_soon_as_the_key_set_is_dropped() {
     let server = JwksServer::start(json!({ "keys": [] })).await;
     let idp = idp(Algorithm::RS256, RSA, "k", &server.issuer());
     server.publish(set_of(&[&idp]));
-    server.cache_control(Some("max-age=1"));
+    // An hour-long TTL: the task would sleep for 48 minutes.
+    server.cache_control(Some("max-age=3600"));
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = alive();
     let keys = remote(&server).load().await.unwrap();
-    assert!(eventually(Duration::from_secs(3), || server.fetches() >= 2).await);
+    // The key set's task, once the fetch's connection is closed.
+    assert!(eventually(Duration::from_secs(2), || alive() == before + 1).await);
+    let printed = format!("{keys:?}");
+    assert!(
+        printed.contains(&server.jwks_url()) && printed.contains("ready: true"),
+        "{printed}"
+    );
     drop(keys);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let after = server.fetches();
-    tokio::time::sleep(Duration::from_millis(2000)).await;
-    assert_eq!(server.fetches(), after);
+    assert!(eventually(Duration::from_secs(2), || alive() == before).await);
+    assert_eq!(server.fetches(), 1);
 }
 
 /// The PyJWT identity provider of `tests/interop/pyjwt_idp.py`, in its own

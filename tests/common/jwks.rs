@@ -188,7 +188,10 @@ impl JwksServer {
 }
 
 fn json_response(value: &Value, cache_control: Option<&str>) -> Response<Full<Bytes>> {
-    let mut res = Response::builder().header("content-type", "application/json");
+    // One request per connection: no connection task outlives a fetch.
+    let mut res = Response::builder()
+        .header("content-type", "application/json")
+        .header("connection", "close");
     if let Some(cc) = cache_control {
         res = res.header("cache-control", cc);
     }
