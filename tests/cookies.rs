@@ -687,3 +687,54 @@ async fn the_refresh_cookie_follows_moved_token_routes() {
     let set = set_cookies(&headers);
     assert!(set[1].contains("; Path=/auth/jwt/;"), "{set:?}");
 }
+
+#[tokio::test]
+async fn in_cookie_mode_another_site_cannot_log_the_browser_in() {
+    let (_, app) = cookie_app(Cookies::new());
+    let res = send(
+        &app,
+        request(Method::POST, "/api/token/", "", CROSS_SITE, Some(login())),
+    )
+    .await;
+    assert_eq!(
+        (res.0, res.2),
+        (
+            StatusCode::FORBIDDEN,
+            csrf_body(CsrfFailure::UntrustedOrigin)
+        )
+    );
+    assert!(set_cookies(&res.1).is_empty());
+    let res = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/token/sliding/",
+            "",
+            CROSS_SITE,
+            Some(login()),
+        ),
+    )
+    .await;
+    assert_eq!(res.0, StatusCode::FORBIDDEN);
+    // The app's own page, and clients that are not browsers, log in.
+    let res = send(
+        &app,
+        request(Method::POST, "/api/token/", "", SAME_ORIGIN, Some(login())),
+    )
+    .await;
+    assert_eq!(res.0, StatusCode::OK);
+    let res = send(
+        &app,
+        request(Method::POST, "/api/token/", "", &[], Some(login())),
+    )
+    .await;
+    assert_eq!(res.0, StatusCode::OK);
+    // Without cookie mode, a login sets no cookie and is not checked.
+    let jwt = builder().build().unwrap();
+    let res = send(
+        &self::app(jwt),
+        request(Method::POST, "/api/token/", "", CROSS_SITE, Some(login())),
+    )
+    .await;
+    assert_eq!(res.0, StatusCode::OK);
+}

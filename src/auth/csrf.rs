@@ -55,6 +55,17 @@ pub(crate) fn check(
     check_double_submit(settings, headers)
 }
 
+/// Checks a login that will set cookies (login CSRF: another site must not
+/// log the browser into an account of its choosing). The origin check
+/// only: no CSRF cookie exists before the first login.
+pub(crate) fn check_login(
+    settings: &Settings,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(), CsrfFailure> {
+    check_origin(settings, uri, headers)
+}
+
 fn check_origin(settings: &Settings, uri: &Uri, headers: &HeaderMap) -> Result<(), CsrfFailure> {
     let origin = one(headers, &ORIGIN);
     let trusted = || {

@@ -50,7 +50,7 @@ pub use layer::JwtAuthLayer;
 pub use rejection::AuthRejection;
 pub use service::JwtAuth;
 
-pub(crate) use csrf::check as check_csrf;
+pub(crate) use csrf::{check as check_csrf, check_login as check_login_csrf};
 pub(crate) use header::{Credentials, credentials};
 
 use crate::token::VerifiedToken;

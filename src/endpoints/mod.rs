@@ -357,8 +357,8 @@ where
     };
     let data = read_data(&parts.headers, body, shared.jwt.settings().max_body_size).await?;
     match post {
-        Post::ObtainPair => obtain::obtain(shared, data, Issue::Pair).await,
-        Post::ObtainSliding => obtain::obtain(shared, data, Issue::Sliding).await,
+        Post::ObtainPair => obtain::obtain(shared, &parts, data, Issue::Pair).await,
+        Post::ObtainSliding => obtain::obtain(shared, &parts, data, Issue::Sliding).await,
         Post::Refresh => refresh::refresh(shared, &parts, data).await,
         Post::RefreshSliding => refresh::refresh_sliding(shared, &parts, data).await,
         Post::Verify => verify::verify(shared, data).await,

@@ -2,8 +2,10 @@
 
 use bytes::Bytes;
 use http::Response;
+use http::request::Parts;
 use serde_json::{Map, Value};
 
+use crate::auth::{AuthRejection, check_login_csrf};
 use crate::endpoints::Shared;
 use crate::endpoints::cookie_mode::{Issued, issued};
 use crate::endpoints::error::ApiError;
@@ -19,10 +21,17 @@ pub(crate) enum Issue {
 
 pub(crate) async fn obtain(
     shared: &Shared,
+    parts: &Parts,
     data: Map<String, Value>,
     issue: Issue,
 ) -> Result<Response<Bytes>, ApiError> {
     let settings = shared.jwt.settings();
+    if settings.cookies.is_some() {
+        // The answer sets cookies: another site must not log the browser
+        // into an account of its choosing.
+        check_login_csrf(settings, &parts.uri, &parts.headers)
+            .map_err(|f| ApiError::Auth(AuthRejection::Csrf(f)))?;
+    }
     let [username, password] = fields(&data, [settings.username_field.as_str(), "password"])?;
     let checker = shared.checker.as_ref().ok_or(ApiError::NoActiveAccount)?;
     let user = match checker.check(&username, &password).await {
