@@ -846,3 +846,21 @@ async fn providers_whose_tokens_share_a_header_are_still_told_apart_by_iss() {
     assert_eq!(me(&app, &token(&b_as_a)).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!((a.fetches(), b.fetches()), (1, 1));
 }
+
+#[tokio::test]
+async fn a_fetch_that_hangs_fails_at_the_timeout_and_keeps_the_last_set() {
+    let server = JwksServer::start(json!({ "keys": [] })).await;
+    let idp = idp(Algorithm::RS256, RSA, "k", &server.issuer());
+    server.publish(set_of(&[&idp]));
+    server.stall();
+    let started = Instant::now();
+    let err = remote(&server)
+        .with_timeout(Duration::from_secs(1))
+        .load()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), KeyFetchErrorKind::Network);
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.release();
+}
