@@ -8,6 +8,7 @@
 //! | `<prefix>fam:<family>` | `1` | when the family's last token expires |
 //! | `<prefix>user:<user_id>` | revoked-before instant (Unix seconds) | when every token issued before it has expired |
 //! | `<prefix>out:<user_id>` | sorted set of `[jti, iat, exp, family]` JSON arrays, scored by `exp` | with the user's last outstanding token |
+//! | `<prefix>out-users` | sorted set of user ids, scored by their last outstanding token's `exp` | never; the flush prunes it |
 //!
 //! Expiry is set as a time to live counted from the app's clock (`PX`, not
 //! `EXAT`), so an entry lives exactly as long as the app needs it whatever
@@ -17,9 +18,12 @@
 //! Needs Redis 6.0 or newer; [`RedisStore::connect`] checks the server's
 //! version and refuses older ones.
 //!
-//! Every write touches exactly one key. The revocation check pipelines three
-//! keys that hash to different slots, so it is not yet ready for Redis
-//! Cluster. Blacklisting is `SET ... NX PX` (in a script), atomic on the
+//! Works on Redis Cluster ([`RedisStore::connect_cluster`]): every command
+//! and script touches exactly one key, and the revocation check sends its
+//! three reads (which live in different slots) concurrently, one per key, so
+//! it costs one round trip on a cluster as on a single server. The flush
+//! walks the `out-users` index rather than `SCAN`, which would see one node
+//! only. Blacklisting is `SET ... NX PX` (in a script), atomic on the
 //! server: of many concurrent refreshes of one token exactly one wins. No raw
 //! token is stored.
 
@@ -28,6 +32,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
 use redis::{Script, Value};
 
 use crate::store::{
@@ -62,6 +68,13 @@ local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
 local t = redis.call('PTTL', KEYS[1])
 if t == -1 or t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1";
+
+/// Raises user `ARGV[2]`'s score in the index `KEYS[1]` to `ARGV[1]`
+/// (never lowers it; `ZADD GT` needs Redis 6.2).
+const INDEX_USER: &str = r"
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not cur or tonumber(cur) < tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
 return 1";
 
 /// Redis refuses expiry times past about 2^63 milliseconds; nothing here
@@ -112,6 +125,10 @@ pub struct RedisStore<C = ConnectionManager> {
     insert: Script,
     extend: Script,
     revoke_user: Script,
+    index_user: Script,
+    /// Replicas that must hold a revocation before it is acknowledged, and
+    /// how long to wait for them (milliseconds).
+    acks: Option<(u32, u64)>,
 }
 
 impl<C> fmt::Debug for RedisStore<C> {
@@ -157,6 +174,38 @@ impl RedisStore<ConnectionManager> {
     }
 }
 
+impl RedisStore<ClusterConnection> {
+    /// Connects to a Redis Cluster through any of its nodes
+    /// (`["redis://10.0.0.1:6379", ...]`); the client follows the cluster's
+    /// topology, redirections and failovers. Connecting and every response
+    /// time out after 1 second.
+    pub async fn connect_cluster<I, T>(nodes: I) -> Result<Self, StoreError>
+    where
+        I: IntoIterator<Item = T>,
+        T: redis::IntoConnectionInfo,
+    {
+        let client = ClusterClientBuilder::new(nodes)
+            .connection_timeout(Duration::from_secs(1))
+            .response_timeout(Duration::from_secs(1))
+            .retries(3)
+            .build()
+            .map_err(store_error)?;
+        let conn = tokio::time::timeout(Duration::from_secs(5), client.get_async_connection())
+            .await
+            .map_err(|_| {
+                StoreError::new(
+                    StoreErrorKind::Timeout,
+                    "Redis Cluster connect timed out",
+                    None,
+                )
+            })?
+            .map_err(store_error)?;
+        let store = Self::from_connection(conn);
+        store.check_server().await?;
+        Ok(store)
+    }
+}
+
 impl<C> RedisStore<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
@@ -171,6 +220,8 @@ where
             insert: Script::new(INSERT),
             extend: Script::new(EXTEND),
             revoke_user: Script::new(REVOKE_USER),
+            index_user: Script::new(INDEX_USER),
+            acks: None,
         }
     }
 
@@ -178,6 +229,21 @@ where
     #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Acknowledges a revocation (blacklist, family, user) only once `replicas`
+    /// replicas hold it (`WAIT`, up to `timeout`), so a failover that
+    /// promotes one of them loses none; otherwise the call fails and the
+    /// app answers 503 (the client retries). Defaults to off: Redis
+    /// replicates asynchronously, and a primary that dies right after a
+    /// logout may take it with it.
+    #[must_use]
+    pub fn with_replica_acks(mut self, replicas: u32, timeout: Duration) -> Self {
+        let ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        self.acks = Some((replicas, ms));
         self
     }
 
@@ -216,16 +282,49 @@ where
         ttl: u64,
     ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
-        let (inserted, old): (i64, String) = self
-            .timed(
-                self.insert
-                    .key(&key)
+        let (inserted, old): (i64, String) = match self.acks {
+            None => {
+                self.timed(
+                    self.insert
+                        .key(&key)
+                        .arg(value)
+                        .arg(ttl)
+                        .invoke_async(&mut conn),
+                )
+                .await?
+            }
+            Some(acks) => {
+                let mut pipe = redis::pipe();
+                pipe.cmd("EVAL")
+                    .arg(INSERT)
+                    .arg(1)
+                    .arg(&key)
                     .arg(value)
-                    .arg(ttl)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
+                    .arg(ttl);
+                self.replicated(pipe, acks).await?
+            }
+        };
         Ok((inserted == 0).then_some(old))
+    }
+
+    /// Runs a one-key write followed by `WAIT` on the key's node; fails
+    /// unless enough replicas acknowledged it.
+    async fn replicated<T: redis::FromRedisValue>(
+        &self,
+        mut pipe: redis::Pipeline,
+        (replicas, timeout_ms): (u32, u64),
+    ) -> Result<T, StoreError> {
+        pipe.cmd("WAIT").arg(replicas).arg(timeout_ms);
+        let mut conn = self.conn.clone();
+        let (reply, acked): (T, u32) = self.timed(pipe.query_async(&mut conn)).await?;
+        if acked < replicas {
+            return Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("the revocation reached {acked} of {replicas} replicas in time"),
+                None,
+            ));
+        }
+        Ok(reply)
     }
 
     async fn revoke_user_impl(
@@ -235,13 +334,26 @@ where
         keep_until: u64,
         now: u64,
     ) -> Result<(), StoreError> {
+        let key = self.key("user", user_id);
+        let ttl = ttl(keep_until, now);
+        if let Some(acks) = self.acks {
+            let mut pipe = redis::pipe();
+            pipe.cmd("EVAL")
+                .arg(REVOKE_USER)
+                .arg(1)
+                .arg(&key)
+                .arg(instant)
+                .arg(ttl);
+            let _: i64 = self.replicated(pipe, acks).await?;
+            return Ok(());
+        }
         let mut conn = self.conn.clone();
         let _: i64 = self
             .timed(
                 self.revoke_user
-                    .key(self.key("user", user_id))
+                    .key(key)
                     .arg(instant)
-                    .arg(ttl(keep_until, now))
+                    .arg(ttl)
                     .invoke_async(&mut conn),
             )
             .await?;
@@ -249,21 +361,41 @@ where
     }
 
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
-        // One round trip: a pipeline of single-key commands.
-        let mut pipe = redis::pipe();
-        pipe.cmd("EXISTS").arg(self.key("bl", q.jti));
-        pipe.cmd("EXISTS").arg(
-            q.family
-                .map_or_else(|| self.key("fam", ""), |f| self.key("fam", f)),
-        );
-        pipe.cmd("GET").arg(
-            q.user_id
-                .map_or_else(|| self.key("user", ""), |u| self.key("user", u)),
-        );
-        let mut conn = self.conn.clone();
-        let (bl, fam, user): (i64, i64, Option<u64>) =
-            self.timed(pipe.query_async(&mut conn)).await?;
-        Ok(bl > 0 || (q.family.is_some() && fam > 0) || q.is_covered_by(user))
+        // Three single-key reads sent at once: one round trip, and on a
+        // cluster each goes to the node of its key.
+        let (mut a, mut b, mut c) = (self.conn.clone(), self.conn.clone(), self.conn.clone());
+        let bl = async {
+            redis::cmd("EXISTS")
+                .arg(self.key("bl", q.jti))
+                .query_async::<i64>(&mut a)
+                .await
+        };
+        let family = async {
+            match q.family {
+                Some(f) => {
+                    redis::cmd("EXISTS")
+                        .arg(self.key("fam", f))
+                        .query_async::<i64>(&mut b)
+                        .await
+                }
+                None => Ok(0),
+            }
+        };
+        let user = async {
+            match q.user_id {
+                Some(u) => {
+                    redis::cmd("GET")
+                        .arg(self.key("user", u))
+                        .query_async::<Option<u64>>(&mut c)
+                        .await
+                }
+                None => Ok(None),
+            }
+        };
+        let (bl, fam, user) = self
+            .timed(async { tokio::try_join!(bl, family, user) })
+            .await?;
+        Ok(bl > 0 || fam > 0 || q.is_covered_by(user))
     }
 
     async fn record_impl(&self, t: OutstandingToken, now: u64) -> Result<(), StoreError> {
@@ -291,7 +423,21 @@ where
                     .invoke_async(&mut conn),
             )
             .await?;
+        let _: i64 = self
+            .timed(
+                self.index_user
+                    .key(self.index_key())
+                    .arg(t.expires_at)
+                    .arg(&t.user_id)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
         Ok(())
+    }
+
+    /// The index of users with outstanding tokens.
+    fn index_key(&self) -> String {
+        format!("{}out-users", self.prefix)
     }
 
     async fn outstanding_impl(
@@ -326,29 +472,41 @@ where
     }
 
     /// Redis expires blacklist, family and user keys by itself; this prunes
-    /// expired members from the outstanding-token sets (SCAN, in batches).
+    /// expired members from the outstanding-token sets. It walks the
+    /// `out-users` index (in batches of 500), so on a cluster it reaches
+    /// every user's set whichever primary holds it; users whose last token
+    /// expired leave the index (their set expired with it).
     async fn flush_impl(&self, now: u64) -> Result<u64, StoreError> {
         let mut conn = self.conn.clone();
-        let pattern = format!("{}out:*", self.prefix);
+        let index = self.index_key();
+        let _: i64 = self
+            .timed(
+                redis::cmd("ZREMRANGEBYSCORE")
+                    .arg(&index)
+                    .arg("-inf")
+                    .arg(format!("({now}"))
+                    .query_async(&mut conn),
+            )
+            .await?;
         let mut cursor: u64 = 0;
         let mut removed = 0u64;
         loop {
-            let (next, keys): (u64, Vec<String>) = self
+            let (next, page): (u64, Vec<String>) = self
                 .timed(
-                    redis::cmd("SCAN")
+                    redis::cmd("ZSCAN")
+                        .arg(&index)
                         .arg(cursor)
-                        .arg("MATCH")
-                        .arg(&pattern)
                         .arg("COUNT")
                         .arg(500)
                         .query_async(&mut conn),
                 )
                 .await?;
-            for key in keys {
+            // ZSCAN answers member, score, member, score...
+            for user in page.iter().step_by(2) {
                 let n: u64 = self
                     .timed(
                         redis::cmd("ZREMRANGEBYSCORE")
-                            .arg(&key)
+                            .arg(self.key("out", user))
                             .arg("-inf")
                             .arg(format!("({now}"))
                             .query_async(&mut conn),

@@ -9,7 +9,7 @@ use tower_simplejwt::store::conformance::SharedStore;
 
 use crate::suite::{app_with, base, token_error};
 
-fn instance(store: SharedStore) -> crate::suite::App {
+pub fn instance(store: SharedStore) -> crate::suite::App {
     let (b, clock) = base(store);
     app_with(
         b.with_rotate_refresh_tokens(true)
