@@ -525,10 +525,26 @@ where
     /// newer); [`connect`](RedisStore::connect) calls it.
     pub async fn check_server(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let info: String = self
+        let info: Value = self
             .timed(redis::cmd("INFO").arg("server").query_async(&mut conn))
             .await?;
-        supported(&info).map_err(|message| StoreError::new(StoreErrorKind::Backend, message, None))
+        // A cluster answers for every primary: node address -> text.
+        let answers = match info {
+            Value::Map(nodes) => nodes.into_iter().map(|(_, text)| text).collect(),
+            one => vec![one],
+        };
+        for text in answers {
+            let text: String = redis::from_redis_value(text).map_err(|e| {
+                StoreError::new(
+                    StoreErrorKind::Backend,
+                    "unexpected INFO reply",
+                    Some(Box::new(e)),
+                )
+            })?;
+            supported(&text)
+                .map_err(|message| StoreError::new(StoreErrorKind::Backend, message, None))?;
+        }
+        Ok(())
     }
 
     /// Checks the connection (`PING`).
