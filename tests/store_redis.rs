@@ -145,3 +145,146 @@ async fn unreachable_redis_is_an_error_not_a_panic() {
             | tower_simplejwt::store::StoreErrorKind::Timeout
     ));
 }
+
+async fn cached(url: &str, prefix: &str, staleness: Duration) -> Option<RedisStore> {
+    match RedisStore::connect_cached(url, 10_000, staleness).await {
+        Ok(store) => Some(store.with_prefix(prefix)),
+        Err(e) => unavailable("Redis", e),
+    }
+}
+
+async fn make_cached() -> Option<SharedStore> {
+    cached(&redis_url(), &prefix(), Duration::from_secs(1))
+        .await
+        .map(|s| Arc::new(s) as SharedStore)
+}
+
+mod with_client_cache {
+    use super::*;
+
+    tower_simplejwt::store_conformance_tests!(make_cached());
+    endpoint_suite!(make_cached());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_revocations_with_client_caches() {
+    let p = prefix();
+    let (Some(a), Some(b)) = (
+        cached(&redis_url(), &p, Duration::from_secs(1)).await,
+        cached(&redis_url(), &p, Duration::from_secs(1)).await,
+    ) else {
+        return;
+    };
+    suite::durable::two_instances_share_revocations(Arc::new(a), Arc::new(b)).await;
+}
+
+/// The staleness bound of the client cache, measured: a revocation made on
+/// instance B is seen by instance A, whose cache holds "not revoked", within
+/// milliseconds (Redis pushes the invalidation), and A's own revocations at
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_cache_sees_another_instances_revocation_within_its_bound() {
+    use tower_simplejwt::store::RevocationQuery;
+    let p = prefix();
+    let (Some(a), Some(b)) = (
+        cached(&redis_url(), &p, Duration::from_secs(30)).await,
+        connect_with(&redis_url(), &p).await,
+    ) else {
+        return;
+    };
+    let now = 1_900_000_000;
+    for round in 0..20 {
+        let jti = format!("jti-{round}");
+        let (family, user) = (format!("fam-{round}"), format!("user-{round}"));
+        let q = RevocationQuery::new(&jti)
+            .with_family(&family)
+            .with_user(&user, Some(now - 10));
+        assert!(!a.is_revoked(q).await.unwrap());
+        let (hits, _) = a.cache_hits_and_misses().unwrap();
+        assert!(!a.is_revoked(q).await.unwrap());
+        assert!(
+            a.cache_hits_and_misses().unwrap().0 >= hits + 3,
+            "answered from memory"
+        );
+        // Revoked on B, one way or another.
+        match round % 3 {
+            0 => {
+                b.blacklist(BlacklistEntry::new(&jti, now + 600, now))
+                    .await
+                    .unwrap();
+            }
+            1 => b.revoke_family(&family, now + 600, now).await.unwrap(),
+            _ => b
+                .revoke_user_before(&user, now, now + 600, now)
+                .await
+                .unwrap(),
+        }
+        let started = std::time::Instant::now();
+        while !a.is_revoked(q).await.unwrap() {
+            assert!(
+                started.elapsed() < Duration::from_millis(100),
+                "round {round}: instance A still says \"not revoked\" after 100 ms"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    // A's own revocation: seen by A's very next check.
+    let q = RevocationQuery::new("own");
+    assert!(!a.is_revoked(q).await.unwrap());
+    assert!(!a.is_revoked(q).await.unwrap());
+    a.blacklist(BlacklistEntry::new("own", now + 600, now))
+        .await
+        .unwrap();
+    assert!(a.is_revoked(q).await.unwrap());
+}
+
+/// With the connection to Redis cut, a cached "not revoked" is never served
+/// past the staleness bound: the check fails (503) or sees the revocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_connection_never_serves_a_stale_answer_past_the_bound() {
+    use tower_simplejwt::store::RevocationQuery;
+    if make().await.is_none() {
+        return;
+    }
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = Proxy::start(target).await;
+    let p = prefix();
+    let bound = Duration::from_secs(1);
+    let a = cached(&format!("redis://127.0.0.1:{}", proxy.port), &p, bound)
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_millis(500));
+    let b = connect_with(&redis_url(), &p).await.unwrap();
+    let now = 1_900_000_000;
+    let q = RevocationQuery::new("cut");
+    assert!(!a.is_revoked(q).await.unwrap());
+    let read = std::time::Instant::now();
+    proxy.set_up(false);
+    b.blacklist(BlacklistEntry::new("cut", now + 600, now))
+        .await
+        .unwrap();
+    // Past the bound: never "not revoked".
+    tokio::time::sleep(bound.saturating_sub(read.elapsed()) + Duration::from_millis(50)).await;
+    for _ in 0..10 {
+        assert!(
+            !matches!(a.is_revoked(q).await, Ok(false)),
+            "a stale answer past the bound"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    proxy.set_up(true);
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(true) = a.is_revoked(q).await {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -27,11 +27,14 @@
 //! server: of many concurrent refreshes of one token exactly one wins. No raw
 //! token is stored.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::caching::CacheConfig;
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{Script, Value};
@@ -129,6 +132,53 @@ pub struct RedisStore<C = ConnectionManager> {
     /// Replicas that must hold a revocation before it is acknowledged, and
     /// how long to wait for them (milliseconds).
     acks: Option<(u32, u64)>,
+    /// With the client cache: the revocations this instance made.
+    own: Option<Arc<OwnRevocations>>,
+}
+
+/// The revocations an instance made itself, answered from memory: Redis's
+/// invalidation of a key this connection wrote may arrive after the
+/// write's reply, and the instance's very next check must not be stale.
+/// Bounded; entries leave when their revocation expires.
+#[derive(Default)]
+struct OwnRevocations {
+    /// Store key -> (revoked-before instant, or 0 for a blacklist or
+    /// family entry; until when, Unix milliseconds, as the key's TTL).
+    keys: Mutex<HashMap<String, (u64, u64)>>,
+}
+
+const OWN_CAPACITY: usize = 100_000;
+
+/// The system clock in milliseconds: the entries follow the keys' TTLs,
+/// which Redis counts on its own clock from the write.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl OwnRevocations {
+    fn note(&self, key: String, instant: u64, until: u64) {
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        if keys.len() >= OWN_CAPACITY {
+            let now = now_ms();
+            keys.retain(|_, (_, until)| *until > now);
+            if keys.len() >= OWN_CAPACITY {
+                // Only an accelerator: Redis's own invalidation follows.
+                keys.clear();
+            }
+        }
+        let entry = keys.entry(key).or_insert((instant, until));
+        entry.0 = entry.0.max(instant);
+        entry.1 = entry.1.max(until);
+    }
+
+    fn get(&self, key: &str) -> Option<u64> {
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.get(key)
+            .filter(|(_, until)| *until > now_ms())
+            .map(|(instant, _)| *instant)
+    }
 }
 
 impl<C> fmt::Debug for RedisStore<C> {
@@ -155,12 +205,52 @@ impl RedisStore<ConnectionManager> {
     /// Connects with a connection manager that reconnects by itself after
     /// Redis restarts. Connecting and every response time out after 1 second.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, None).await
+    }
+
+    /// Like [`connect`](Self::connect), with server-assisted client-side
+    /// caching (RESP3 `CLIENT TRACKING`): revocation checks of a token seen
+    /// before are answered from memory, and Redis pushes an invalidation the
+    /// moment any instance revokes it.
+    ///
+    /// Staleness bound: a revocation made by any instance is seen as soon as
+    /// Redis's invalidation reaches this one (the same connection that
+    /// carries the check, so at once); if that connection breaks silently, a
+    /// cached "not revoked" is served at most `max_staleness` after it was
+    /// read, and a reconnection drops the whole cache. The instance that
+    /// revokes sees it at once too. Up to `capacity` keys are cached.
+    pub async fn connect_cached(
+        url: &str,
+        capacity: usize,
+        max_staleness: Duration,
+    ) -> Result<Self, StoreError> {
+        let size =
+            std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
+        let cache = CacheConfig::new()
+            .set_size(size)
+            .set_default_client_ttl(max_staleness);
+        let url = if url.contains("protocol=") {
+            url.to_owned()
+        } else if url.contains('?') {
+            format!("{url}&protocol=resp3")
+        } else {
+            format!("{url}?protocol=resp3")
+        };
+        let mut store = Self::connect_with(&url, Some(cache)).await?;
+        store.own = Some(Arc::default());
+        Ok(store)
+    }
+
+    async fn connect_with(url: &str, cache: Option<CacheConfig>) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(store_error)?;
-        let config = ConnectionManagerConfig::new()
+        let mut config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(1)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
+        if let Some(cache) = cache {
+            config = config.set_cache_config(cache);
+        }
         let conn = tokio::time::timeout(
             Duration::from_secs(3),
             ConnectionManager::new_with_config(client, config),
@@ -171,6 +261,12 @@ impl RedisStore<ConnectionManager> {
         let store = Self::from_connection(conn);
         store.check_server().await?;
         Ok(store)
+    }
+
+    /// Client-side cache hits and misses so far (`None` without
+    /// [`connect_cached`](Self::connect_cached)).
+    pub fn cache_hits_and_misses(&self) -> Option<(usize, usize)> {
+        self.conn.get_cache_statistics().map(|s| (s.hit, s.miss))
     }
 }
 
@@ -222,6 +318,7 @@ where
             revoke_user: Script::new(REVOKE_USER),
             index_user: Script::new(INDEX_USER),
             acks: None,
+            own: None,
         }
     }
 
@@ -281,12 +378,25 @@ where
         value: &str,
         ttl: u64,
     ) -> Result<Option<String>, StoreError> {
+        let found = self.insert_remote(&key, value, ttl).await?;
+        if let Some(own) = &self.own {
+            own.note(key, 0, now_ms().saturating_add(ttl));
+        }
+        Ok(found)
+    }
+
+    async fn insert_remote(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: u64,
+    ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
         let (inserted, old): (i64, String) = match self.acks {
             None => {
                 self.timed(
                     self.insert
-                        .key(&key)
+                        .key(key)
                         .arg(value)
                         .arg(ttl)
                         .invoke_async(&mut conn),
@@ -298,7 +408,7 @@ where
                 pipe.cmd("EVAL")
                     .arg(INSERT)
                     .arg(1)
-                    .arg(&key)
+                    .arg(key)
                     .arg(value)
                     .arg(ttl);
                 self.replicated(pipe, acks).await?
@@ -336,6 +446,7 @@ where
     ) -> Result<(), StoreError> {
         let key = self.key("user", user_id);
         let ttl = ttl(keep_until, now);
+        let noted = key.clone();
         if let Some(acks) = self.acks {
             let mut pipe = redis::pipe();
             pipe.cmd("EVAL")
@@ -345,22 +456,40 @@ where
                 .arg(instant)
                 .arg(ttl);
             let _: i64 = self.replicated(pipe, acks).await?;
-            return Ok(());
+        } else {
+            let mut conn = self.conn.clone();
+            let _: i64 = self
+                .timed(
+                    self.revoke_user
+                        .key(key)
+                        .arg(instant)
+                        .arg(ttl)
+                        .invoke_async(&mut conn),
+                )
+                .await?;
         }
-        let mut conn = self.conn.clone();
-        let _: i64 = self
-            .timed(
-                self.revoke_user
-                    .key(key)
-                    .arg(instant)
-                    .arg(ttl)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
+        if let Some(own) = &self.own {
+            own.note(noted, instant, now_ms().saturating_add(ttl));
+        }
         Ok(())
     }
 
+    /// Whether this instance itself revoked what `q` asks about.
+    fn revoked_here(&self, q: &RevocationQuery<'_>) -> bool {
+        let Some(own) = &self.own else {
+            return false;
+        };
+        own.get(&self.key("bl", q.jti)).is_some()
+            || q.family
+                .is_some_and(|f| own.get(&self.key("fam", f)).is_some())
+            || q.user_id
+                .is_some_and(|u| q.is_covered_by(own.get(&self.key("user", u))))
+    }
+
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
+        if self.revoked_here(&q) {
+            return Ok(true);
+        }
         // Three single-key reads sent at once: one round trip, and on a
         // cluster each goes to the node of its key.
         let (mut a, mut b, mut c) = (self.conn.clone(), self.conn.clone(), self.conn.clone());
