@@ -179,3 +179,84 @@ async fn a_schema_keeps_the_stores_tables_apart() {
         );
     }
 }
+
+/// The negative-answer cache's staleness bound in these tests.
+const BOUND: std::time::Duration = std::time::Duration::from_millis(800);
+
+fn cached(store: SqlStore) -> tower_simplejwt::store::RevokedCache<SqlStore> {
+    tower_simplejwt::store::RevokedCache::new(store, 10_000, std::time::Duration::from_secs(600))
+        .with_not_revoked_for(BOUND)
+}
+
+async fn make_cached() -> Option<SharedStore> {
+    make_store()
+        .await
+        .map(|s| Arc::new(cached(s)) as SharedStore)
+}
+
+mod with_not_revoked_cache {
+    use super::*;
+
+    tower_simplejwt::store_conformance_tests!(make_cached());
+    endpoint_suite!(make_cached());
+}
+
+/// The bound, measured: with "not revoked" answers cached on instance A, a
+/// revocation made on instance B is seen by A within the bound (and not
+/// long before it: the cache does answer), and A's own revocations at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_on_another_instance_is_seen_within_the_negative_cache_bound() {
+    use tower_simplejwt::RevocationStore;
+    use tower_simplejwt::store::{BlacklistEntry, RevocationQuery};
+    let shared = schema();
+    let (Ok(a), Ok(b)) = (
+        connect(&database_url(), &shared).await,
+        connect(&database_url(), &shared).await,
+    ) else {
+        let _: Option<()> = unavailable("PostgreSQL", "cannot connect");
+        return;
+    };
+    let a = cached(a);
+    let now = 1_900_000_000;
+    for round in 0..3 {
+        let (jti, family, user) = (
+            format!("j{round}"),
+            format!("f{round}"),
+            format!("u{round}"),
+        );
+        let q = RevocationQuery::new(&jti)
+            .with_family(&family)
+            .with_user(&user, Some(now - 10));
+        assert!(!a.is_revoked(q).await.unwrap());
+        // Answered from memory now: the layer's fast path needs no store.
+        assert_eq!(a.is_revoked_now(q), Some(false));
+        let revoked_at = std::time::Instant::now();
+        match round {
+            0 => {
+                b.blacklist(BlacklistEntry::new(&jti, now + 600, now))
+                    .await
+                    .unwrap();
+            }
+            1 => b.revoke_family(&family, now + 600, now).await.unwrap(),
+            _ => b
+                .revoke_user_before(&user, now, now + 600, now)
+                .await
+                .unwrap(),
+        }
+        while !a.is_revoked(q).await.unwrap() {
+            assert!(
+                revoked_at.elapsed() < BOUND + std::time::Duration::from_millis(200),
+                "round {round}: still \"not revoked\" past the bound"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    // A's own revocation: its very next check sees it.
+    let q = RevocationQuery::new("own").with_user("me", Some(now - 5));
+    assert!(!a.is_revoked(q).await.unwrap());
+    assert_eq!(a.is_revoked_now(q), Some(false));
+    a.revoke_user_before("me", now, now + 600, now)
+        .await
+        .unwrap();
+    assert!(a.is_revoked(q).await.unwrap());
+}

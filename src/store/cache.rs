@@ -1,13 +1,16 @@
-//! A cache in front of a remote store that keeps revocation correct: it only
-//! remembers "revoked" answers, which never become false while the token can
-//! still be used (blacklist entries outlive their tokens and "revoked
-//! before" instants only move forward). "Not revoked" is always asked of the
-//! store, so a revocation made by another instance is seen at once.
+//! A cache in front of a remote store that keeps revocation correct. By
+//! default it only remembers "revoked" answers, which never become false
+//! while the token can still be used (blacklist entries outlive their tokens
+//! and "revoked before" instants only move forward), so a revocation made by
+//! another instance is seen at once. With
+//! [`with_not_revoked_for`](RevokedCache::with_not_revoked_for) it also
+//! answers "not revoked" from memory, for at most the bound the app sets.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, SystemClock};
 use crate::store::{
@@ -49,6 +52,15 @@ pub struct RevokedCache<S> {
     ttl: u64,
     /// `j:<jti>`, `f:<family>` or a whole query -> cached until (Unix seconds).
     revoked: Mutex<HashMap<String, u64>>,
+    /// How long a "not revoked" answer may be served from memory.
+    not_revoked_for: Option<Duration>,
+    /// `j:<jti>` (not blacklisted), `f:<family>` (not revoked), `u:<user>`
+    /// (no revocation covers tokens issued from the instant kept) -> (until,
+    /// that instant).
+    clear: Mutex<HashMap<String, (Instant, u64)>>,
+    /// Bumped by every revocation made through this cache: an answer the
+    /// store gave before one is not cached after it.
+    writes: AtomicU64,
 }
 
 impl<S> fmt::Debug for RevokedCache<S> {
@@ -68,6 +80,89 @@ impl<S: RevocationStore> RevokedCache<S> {
             capacity: capacity.max(1),
             ttl: ttl.as_secs().max(1),
             revoked: Mutex::new(HashMap::new()),
+            not_revoked_for: None,
+            clear: Mutex::new(HashMap::new()),
+            writes: AtomicU64::new(0),
+        }
+    }
+
+    /// Also answers "not revoked" from memory, each answer for at most
+    /// `bound`, the staleness bound: a revocation made by another instance
+    /// is seen here within `bound`; one made through this cache at once.
+    /// The auth layer then decides without waiting on the store for tokens
+    /// it has checked in the last `bound`.
+    #[must_use]
+    pub fn with_not_revoked_for(mut self, bound: Duration) -> Self {
+        self.not_revoked_for = Some(bound).filter(|b| !b.is_zero());
+        self
+    }
+
+    /// Forgets what a revocation of `component` changes, so this instance's
+    /// next check asks the store.
+    fn revoked_here(&self, component: &str) {
+        if self.not_revoked_for.is_some() {
+            self.writes.fetch_add(1, Ordering::AcqRel);
+            self.clear
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(component);
+        }
+    }
+
+    /// The components of a query answered "not revoked".
+    fn components(q: &RevocationQuery<'_>) -> Vec<(String, u64)> {
+        let mut parts = vec![(format!("j:{}", q.jti), 0)];
+        if let Some(f) = q.family {
+            parts.push((format!("f:{f}"), 0));
+        }
+        if let (Some(u), Some(iat)) = (q.user_id, q.issued_at) {
+            parts.push((format!("u:{u}"), iat));
+        }
+        parts
+    }
+
+    /// "Not revoked", from memory, when every part of `q` was seen clear
+    /// within the bound.
+    fn known_clear(&self, q: &RevocationQuery<'_>) -> bool {
+        if self.not_revoked_for.is_none() || (q.user_id.is_some() && q.issued_at.is_none()) {
+            return false;
+        }
+        let now = Instant::now();
+        let clear = self.clear.lock().unwrap_or_else(|p| p.into_inner());
+        Self::components(q).iter().all(|(key, iat)| {
+            clear
+                .get(key)
+                .is_some_and(|(until, from)| *until > now && from <= iat)
+        })
+    }
+
+    /// Remembers that `q` was not revoked, unless a revocation went through
+    /// this cache since the store was asked (`writes` then moved on).
+    fn remember_clear(&self, q: &RevocationQuery<'_>, writes_before: u64) {
+        let Some(bound) = self.not_revoked_for else {
+            return;
+        };
+        if q.user_id.is_some() && q.issued_at.is_none() {
+            return;
+        }
+        let mut clear = self.clear.lock().unwrap_or_else(|p| p.into_inner());
+        if self.writes.load(Ordering::Acquire) != writes_before {
+            return;
+        }
+        let now = Instant::now();
+        if clear.len() >= self.capacity {
+            clear.retain(|_, (until, _)| *until > now);
+            if clear.len() >= self.capacity {
+                clear.clear();
+            }
+        }
+        let until = now + bound;
+        for (key, iat) in Self::components(q) {
+            let entry = clear.entry(key).or_insert((until, iat));
+            // A user is clear from the earliest instant seen clear; every
+            // part lives until the oldest of its answers expires.
+            entry.1 = entry.1.min(iat);
+            entry.0 = entry.0.min(until);
         }
     }
 
@@ -116,6 +211,7 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
     fn blacklist<'a>(&'a self, entry: BlacklistEntry<'a>) -> StoreFuture<'a, Blacklisted> {
         Box::pin(async move {
             let outcome = self.inner.blacklist(entry).await?;
+            self.revoked_here(&format!("j:{}", entry.jti));
             let lifetime = entry.expires_at.saturating_sub(entry.now);
             self.remember(format!("j:{}", entry.jti), Some(lifetime));
             Ok(outcome)
@@ -130,6 +226,7 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             self.inner.revoke_family(family, expires_at, now).await?;
+            self.revoked_here(&format!("f:{family}"));
             self.remember(format!("f:{family}"), Some(expires_at.saturating_sub(now)));
             Ok(())
         })
@@ -142,8 +239,13 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         keep_until: u64,
         now: u64,
     ) -> StoreFuture<'a, ()> {
-        self.inner
-            .revoke_user_before(user_id, instant, keep_until, now)
+        Box::pin(async move {
+            self.inner
+                .revoke_user_before(user_id, instant, keep_until, now)
+                .await?;
+            self.revoked_here(&format!("u:{user_id}"));
+            Ok(())
+        })
     }
 
     fn is_revoked<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, bool> {
@@ -151,10 +253,16 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
             if self.known(&query) {
                 return Ok(true);
             }
+            if self.known_clear(&query) {
+                return Ok(false);
+            }
+            let writes = self.writes.load(Ordering::Acquire);
             let revoked = self.inner.is_revoked(query).await?;
             if revoked {
                 // Whatever revoked this exact token stays true for it.
                 self.remember(query_key(&query), None);
+            } else {
+                self.remember_clear(&query, writes);
             }
             Ok(revoked)
         })
@@ -163,6 +271,9 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
     fn is_revoked_now(&self, query: RevocationQuery<'_>) -> Option<bool> {
         if self.known(&query) {
             return Some(true);
+        }
+        if self.known_clear(&query) {
+            return Some(false);
         }
         self.inner.is_revoked_now(query)
     }
