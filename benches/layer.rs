@@ -207,8 +207,74 @@ fn refresh_rotation(c: &mut Criterion) {
     });
 }
 
+/// A route behind the layer with a revocation check on every request
+/// (access revocation on), per store: the memory store, Redis with and
+/// without its client-side cache, PostgreSQL with and without the
+/// negative-answer cache. The same token every time, as a client sends it.
+fn revocation_check_per_request(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let pg = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let stores: Vec<(&str, Arc<dyn RevocationStore>)> = rt.block_on(async {
+        use tower_simplejwt::store::RevokedCache;
+        use tower_simplejwt::store::redis::RedisStore;
+        use tower_simplejwt::store::sql::SqlStore;
+        let mut stores: Vec<(&str, Arc<dyn RevocationStore>)> =
+            vec![("memory", Arc::new(MemoryStore::new()))];
+        if let Ok(s) = RedisStore::connect(&redis).await {
+            stores.push(("redis", Arc::new(s.with_prefix("simplejwt-bench:"))));
+        }
+        if let Ok(s) =
+            RedisStore::connect_cached(&redis, 10_000, std::time::Duration::from_secs(1)).await
+        {
+            stores.push((
+                "redis_client_cache",
+                Arc::new(s.with_prefix("simplejwt-bench:")),
+            ));
+        }
+        if let Ok(s) = SqlStore::connect(&pg).await {
+            if s.migrate().await.is_ok() {
+                stores.push(("postgres", Arc::new(s)));
+            }
+        }
+        if let Ok(s) = SqlStore::connect(&pg).await {
+            let cache = RevokedCache::new(s, 10_000, std::time::Duration::from_secs(600))
+                .with_not_revoked_for(std::time::Duration::from_secs(1));
+            stores.push(("postgres_not_revoked_cache", Arc::new(cache)));
+        }
+        stores
+    });
+    let mut g = c.benchmark_group("revocation_check_per_request");
+    for (name, store) in stores {
+        let jwt = SimpleJwt::builder()
+            .with_secret(SECRET)
+            .with_shared_store(store)
+            .with_access_revocation(true)
+            .build()
+            .unwrap();
+        let token = jwt.for_user(42).access().unwrap();
+        let svc = jwt.layer().required().layer(handler());
+        let res = rt.block_on(svc.clone().oneshot(request(&token))).unwrap();
+        assert_eq!(res.status(), 200, "{name}");
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter(|| {
+                let svc = svc.clone();
+                let req = request(&token);
+                async move { black_box(svc.oneshot(req).await.unwrap()) }
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    revocation_check_per_request,
     layer_cost,
     axum_router,
     store_lookup,

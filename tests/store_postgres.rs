@@ -263,3 +263,28 @@ async fn a_revocation_on_another_instance_is_seen_within_the_negative_cache_boun
         .unwrap();
     assert!(a.is_revoked(q).await.unwrap());
 }
+
+/// An answer past the bound is asked again, and the fresh answer is cached
+/// again (the cache keeps answering from memory, bound after bound).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_negative_cache_refreshes_after_each_bound() {
+    use tower_simplejwt::RevocationStore;
+    use tower_simplejwt::store::RevocationQuery;
+    let Some(store) = make_store().await else {
+        return;
+    };
+    let a = cached(store);
+    let q = RevocationQuery::new("j")
+        .with_family("f")
+        .with_user("u", Some(1_900_000_000));
+    for _ in 0..3 {
+        assert!(!a.is_revoked(q).await.unwrap());
+        assert_eq!(a.is_revoked_now(q), Some(false));
+        tokio::time::sleep(BOUND + std::time::Duration::from_millis(50)).await;
+        assert_eq!(
+            a.is_revoked_now(q),
+            None,
+            "past the bound the store is asked"
+        );
+    }
+}

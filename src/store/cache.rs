@@ -158,11 +158,10 @@ impl<S: RevocationStore> RevokedCache<S> {
         }
         let until = now + bound;
         for (key, iat) in Self::components(q) {
-            let entry = clear.entry(key).or_insert((until, iat));
-            // A user is clear from the earliest instant seen clear; every
-            // part lives until the oldest of its answers expires.
-            entry.1 = entry.1.min(iat);
-            entry.0 = entry.0.min(until);
+            // Each entry is exactly one answer, the newest: merging an older
+            // answer's instant with a newer answer's expiry could outlive
+            // the bound.
+            clear.insert(key, (until, iat));
         }
     }
 
