@@ -9,7 +9,8 @@
 //! Flags (or environment): `--addr` (`QUICKSTART_ADDR`, default
 //! 127.0.0.1:3000), `--db` (`QUICKSTART_DB`, default `quickstart.db` in the
 //! system temp dir), `--store` (`QUICKSTART_STORE`: `sqlite` (default),
-//! `memory` or a `redis://` URL), `--recheck-users off` (skip the user lookup
+//! `memory`, a `redis://` URL, or `redis+cache://` for Redis with its
+//! client-side cache), `--recheck-users off` (skip the user lookup
 //! on refresh; for load tests of the token path alone), `--access-lifetime`
 //! (`QUICKSTART_ACCESS_LIFETIME`, seconds, default 300). `JWT_SECRET` holds
 //! the signing secret.
@@ -285,10 +286,20 @@ async fn main() {
             store.migrate().await.expect("migrate the SQLite store");
             Arc::new(store)
         }
+        // Redis with its client-side cache: checks of a token seen in the
+        // last second are answered from memory; revocations are pushed.
+        url if url.starts_with("redis+cache://") => {
+            let url = url.replacen("redis+cache://", "redis://", 1);
+            Arc::new(
+                RedisStore::connect_cached(&url, 100_000, std::time::Duration::from_secs(1))
+                    .await
+                    .expect("connect to Redis"),
+            )
+        }
         url if url.starts_with("redis://") => {
             Arc::new(RedisStore::connect(url).await.expect("connect to Redis"))
         }
-        other => panic!("--store must be sqlite, memory or redis://..., not {other}"),
+        other => panic!("--store must be sqlite, memory, redis://... or redis+cache://..., not {other}"),
     };
     println!("revocation store: {}", store.name());
 
