@@ -299,7 +299,9 @@ async fn main() {
         url if url.starts_with("redis://") => {
             Arc::new(RedisStore::connect(url).await.expect("connect to Redis"))
         }
-        other => panic!("--store must be sqlite, memory, redis://... or redis+cache://..., not {other}"),
+        other => {
+            panic!("--store must be sqlite, memory, redis://... or redis+cache://..., not {other}")
+        }
     };
     println!("revocation store: {}", store.name());
 

@@ -18,10 +18,11 @@
 //! Needs Redis 6.0 or newer; [`RedisStore::connect`] checks the server's
 //! version and refuses older ones.
 //!
-//! Works on Redis Cluster ([`RedisStore::connect_cluster`]): every command
-//! and script touches exactly one key, and the revocation check sends its
-//! three reads (which live in different slots) concurrently, one per key, so
-//! it costs one round trip on a cluster as on a single server. The flush
+//! Works on Redis Cluster ([`RedisStore::connect_cluster`]): there every
+//! command and script touches exactly one key, and the revocation check
+//! sends its three reads (which live in different slots) concurrently, one
+//! per key, so it costs one round trip as on a single server, where it is
+//! one `MGET`. The flush
 //! walks the `out-users` index rather than `SCAN`, which would see one node
 //! only. Blacklisting is `SET ... NX PX` (in a script), atomic on the
 //! server: of many concurrent refreshes of one token exactly one wins. No raw
@@ -134,6 +135,8 @@ pub struct RedisStore<C = ConnectionManager> {
     acks: Option<(u32, u64)>,
     /// With the client cache: the revocations this instance made.
     own: Option<Arc<OwnRevocations>>,
+    /// Keys of one check live on different nodes (no multi-key commands).
+    cluster: bool,
 }
 
 /// The revocations an instance made itself, answered from memory: Redis's
@@ -296,7 +299,8 @@ impl RedisStore<ClusterConnection> {
                 )
             })?
             .map_err(store_error)?;
-        let store = Self::from_connection(conn);
+        let mut store = Self::from_connection(conn);
+        store.cluster = true;
         store.check_server().await?;
         Ok(store)
     }
@@ -306,8 +310,9 @@ impl<C> RedisStore<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    /// A store on any async connection (for example a connection manager
-    /// built with your own settings).
+    /// A store on any async connection to one server (for example a
+    /// connection manager built with your own settings). For Redis Cluster
+    /// use [`RedisStore::connect_cluster`].
     pub fn from_connection(conn: C) -> Self {
         Self {
             conn,
@@ -319,6 +324,7 @@ where
             index_user: Script::new(INDEX_USER),
             acks: None,
             own: None,
+            cluster: false,
         }
     }
 
@@ -489,6 +495,24 @@ where
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
         if self.revoked_here(&q) {
             return Ok(true);
+        }
+        if !self.cluster {
+            // One server: one MGET (and, with the client cache, one lookup).
+            let mut keys = vec![self.key("bl", q.jti)];
+            keys.extend(q.family.map(|f| self.key("fam", f)));
+            keys.extend(q.user_id.map(|u| self.key("user", u)));
+            let mut conn = self.conn.clone();
+            let values: Vec<Option<String>> = self
+                .timed(redis::cmd("MGET").arg(&keys).query_async(&mut conn))
+                .await?;
+            let mut values = values.into_iter();
+            let bl = values.next().flatten().is_some();
+            let fam = q.family.is_some() && values.next().flatten().is_some();
+            let user = match q.user_id {
+                Some(_) => values.next().flatten().and_then(|v| v.parse::<u64>().ok()),
+                None => None,
+            };
+            return Ok(bl || fam || q.is_covered_by(user));
         }
         // Three single-key reads sent at once: one round trip, and on a
         // cluster each goes to the node of its key.
