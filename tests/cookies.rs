@@ -595,6 +595,19 @@ async fn the_double_submit_token_is_required_on_unsafe_cookie_requests() {
     );
     let (status, _, _, _) = send(&app, post(vec![("x-csrftoken", csrf.to_owned())])).await;
     assert_eq!(status, StatusCode::OK);
+    // An empty CSRF cookie is no token at all.
+    let empty = format!(
+        "access_token={}; csrftoken=",
+        cookie(&set, "access_token").unwrap()
+    );
+    let mut req = request(Method::POST, "/api/orders/", &empty, SAME_ORIGIN, None);
+    req.headers_mut()
+        .insert("x-csrftoken", "x".parse().unwrap());
+    let (status, _, body, _) = send(&app, req).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::FORBIDDEN, csrf_body(CsrfFailure::TokenMissing))
+    );
     // Safe methods need no token.
     let get = request(Method::GET, "/api/orders/", &jar, SAME_ORIGIN, None);
     assert_eq!(send(&app, get).await.0, StatusCode::OK);
