@@ -518,6 +518,25 @@ async fn a_body_field_wins_over_the_cookie_and_needs_no_csrf_check() {
     )
     .await;
     assert_eq!(res.0, StatusCode::OK);
+    // An empty refresh cookie is no cookie: Simple JWT's field error.
+    let res = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/token/refresh/",
+            "refresh_token=",
+            SAME_ORIGIN,
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (res.0, res.2),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"refresh": ["This field is required."]})
+        )
+    );
     // Neither body field nor cookie: Simple JWT's field error.
     let res = send(
         &app,
@@ -619,11 +638,13 @@ async fn sliding_tokens_live_in_the_access_cookie() {
         .with_cookies(
             Cookies::new()
                 .insecure_allow_http()
-                .with_same_site(SameSite::Strict),
+                .with_same_site(SameSite::Strict)
+                .with_expiration_in_body(true),
         )
         .with_auth_token_types([tower_simplejwt::TokenType::Sliding])
         .build()
         .unwrap();
+    let now = jwt.now();
     let app = app(jwt);
     let (status, headers, body, _) = send(
         &app,
@@ -638,6 +659,12 @@ async fn sliding_tokens_live_in_the_access_cookie() {
     .await;
     assert_eq!(status, StatusCode::OK);
     let token = body["token"].as_str().unwrap();
+    // The sliding token's own expiry (its lifetime, 5 minutes), not the cookie's.
+    let exp = body["access_expiration"].as_str().unwrap();
+    assert!(
+        exp == utc_iso(now + 300) || exp == utc_iso(now + 301),
+        "{exp}"
+    );
     let set = set_cookies(&headers);
     assert_eq!(
         set,
