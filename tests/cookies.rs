@@ -778,3 +778,37 @@ async fn in_cookie_mode_another_site_cannot_log_the_browser_in() {
     .await;
     assert_eq!(res.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_refresh_without_rotation_sets_the_access_cookie_and_its_expiration() {
+    let jwt = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_cookies(Cookies::new().with_expiration_in_body(true))
+        .build()
+        .unwrap();
+    let now = jwt.now();
+    let pair = jwt.for_user(1).pair().await.unwrap();
+    let app = app(jwt);
+    let jar = format!("refresh_token={}", pair.refresh);
+    let (status, headers, body, _) = send(
+        &app,
+        request(
+            Method::POST,
+            "/api/token/refresh/",
+            &jar,
+            SAME_ORIGIN,
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let exp = body["access_expiration"].as_str().unwrap();
+    assert!(
+        exp == utc_iso(now + 300) || exp == utc_iso(now + 301),
+        "{exp}"
+    );
+    assert!(body.get("refresh").is_none() && body.get("refresh_expiration").is_none());
+    let set = set_cookies(&headers);
+    assert_eq!(set.len(), 1, "{set:?}");
+    assert_eq!(cookie(&set, "access_token"), body["access"].as_str());
+}
