@@ -248,6 +248,19 @@ pub(crate) enum Verifier {
 }
 
 impl VerifyingKey {
+    /// Checks an asymmetric key against a wrong signature: it must answer
+    /// `false` (an error for a malformed key), never reach an uninstalled
+    /// crypto provider. HMAC keys were checked when keyed.
+    fn probe(&self) -> Result<(), jsonwebtoken::errors::Error> {
+        match &self.verifier {
+            Verifier::Asymmetric(dk) => {
+                let probe = b"eyJhbGciOiJub25lIn0.eyJzZWxmLXRlc3QiOnRydWV9";
+                jsonwebtoken::crypto::verify("AAAA", probe, dk, self.alg).map(|_| ())
+            }
+            Verifier::Hmac(_) => Ok(()),
+        }
+    }
+
     /// Verifies `signature_b64` (still base64url) over `message`.
     pub(crate) fn verify(&self, message: &[u8], signature_b64: &[u8]) -> bool {
         match &self.verifier {
@@ -414,16 +427,12 @@ impl KeySet {
             }
         }
         for key in &self.verifying {
-            if let Verifier::Asymmetric(dk) = &key.verifier {
-                // A wrong signature must give `false` (or an error for a
-                // malformed key), never reach an uninstalled provider.
-                jsonwebtoken::crypto::verify("AAAA", probe, dk, key.alg).map_err(|e| {
-                    KeyError::new(format!(
-                        "the verifying key {:?} cannot be used with {:?}: {e}",
-                        key.kid, key.alg
-                    ))
-                })?;
-            }
+            key.probe().map_err(|e| {
+                KeyError::new(format!(
+                    "the verifying key {:?} cannot be used with {:?}: {e}",
+                    key.kid, key.alg
+                ))
+            })?;
         }
         Ok(())
     }
@@ -460,12 +469,9 @@ pub(crate) fn remote_verifying_key(
     check_public_parameters(&jwk)?;
     let key = Key::public_jwk(alg, jwk);
     let vk = verifying_key(&key)?;
-    if let Verifier::Asymmetric(dk) = &vk.verifier {
-        // A malformed key fails here, once, and not on every request.
-        let probe = b"eyJhbGciOiJub25lIn0.e30";
-        jsonwebtoken::crypto::verify("AAAA", probe, dk, alg)
-            .map_err(|e| KeyError::new(format!("unusable with {alg:?}: {e}")))?;
-    }
+    // A malformed key fails here, once, and not on every request.
+    vk.probe()
+        .map_err(|e| KeyError::new(format!("unusable with {alg:?}: {e}")))?;
     Ok(vk)
 }
 

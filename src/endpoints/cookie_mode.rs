@@ -50,8 +50,7 @@ pub(crate) fn token_field(
     };
     match cookie_value(&parts.headers, cookie) {
         Ok(Some(value)) if !value.is_empty() => {
-            check_csrf(settings, &parts.method, &parts.uri, &parts.headers)
-                .map_err(|f| ApiError::Auth(AuthRejection::Csrf(f)))?;
+            check_csrf(settings, &parts.method, &parts.uri, &parts.headers)?;
             Ok(value.to_owned())
         }
         // Two cookies of one name: which one is meant cannot be told.

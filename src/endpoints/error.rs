@@ -46,6 +46,13 @@ impl From<TokenError> for ApiError {
     }
 }
 
+impl From<crate::auth::CsrfFailure> for ApiError {
+    /// A cookie credential on a cross-site request: the layer's 403.
+    fn from(f: crate::auth::CsrfFailure) -> Self {
+        Self::Auth(AuthRejection::Csrf(f))
+    }
+}
+
 impl ApiError {
     /// An endpoint's answer to a refused token.
     pub(crate) fn refused(refusal: Refusal) -> Self {

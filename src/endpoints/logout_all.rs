@@ -23,8 +23,7 @@ pub(crate) async fn logout_all(
         Credentials::Bad(r) => return Err(ApiError::Auth(r)),
         Credentials::Token(raw, from) => {
             if from == CredentialSource::Cookie {
-                check_csrf(jwt.settings(), &parts.method, &parts.uri, &parts.headers)
-                    .map_err(|f| ApiError::Auth(AuthRejection::Csrf(f)))?;
+                check_csrf(jwt.settings(), &parts.method, &parts.uri, &parts.headers)?;
             }
             jwt.validate_waiting(raw, Expect::OneOf(&jwt.settings().auth_token_types))
                 .await

@@ -5,7 +5,7 @@ use http::Response;
 use http::request::Parts;
 use serde_json::{Map, Value};
 
-use crate::auth::{AuthRejection, check_login_csrf};
+use crate::auth::check_login_csrf;
 use crate::endpoints::Shared;
 use crate::endpoints::cookie_mode::{Issued, issued};
 use crate::endpoints::error::ApiError;
@@ -29,8 +29,7 @@ pub(crate) async fn obtain(
     if settings.cookies.is_some() {
         // The answer sets cookies: another site must not log the browser
         // into an account of its choosing.
-        check_login_csrf(settings, &parts.uri, &parts.headers)
-            .map_err(|f| ApiError::Auth(AuthRejection::Csrf(f)))?;
+        check_login_csrf(settings, &parts.uri, &parts.headers)?;
     }
     let [username, password] = fields(&data, [settings.username_field.as_str(), "password"])?;
     let checker = shared.checker.as_ref().ok_or(ApiError::NoActiveAccount)?;

@@ -18,11 +18,10 @@
 //! Needs Redis 6.0 or newer; [`RedisStore::connect`] checks the server's
 //! version and refuses older ones.
 //!
-//! Works on Redis Cluster ([`RedisStore::connect_cluster`]): there every
-//! command and script touches exactly one key, and the revocation check
-//! sends its three reads (which live in different slots) concurrently, one
-//! per key, so it costs one round trip as on a single server, where it is
-//! one `MGET`. The flush
+//! Works on Redis Cluster ([`RedisStore::connect_cluster`]): every write
+//! and script touches exactly one key, and the revocation check is one
+//! `MGET`, which the cluster client splits by slot and sends to the nodes
+//! at once (one round trip). The flush
 //! walks the `out-users` index rather than `SCAN`, which would see one node
 //! only. Blacklisting is `SET ... NX PX` (in a script), atomic on the
 //! server: of many concurrent refreshes of one token exactly one wins. No raw
@@ -135,8 +134,6 @@ pub struct RedisStore<C = ConnectionManager> {
     acks: Option<(u32, u64)>,
     /// With the client cache: the revocations this instance made.
     own: Option<Arc<OwnRevocations>>,
-    /// Keys of one check live on different nodes (no multi-key commands).
-    cluster: bool,
 }
 
 /// The revocations an instance made itself, answered from memory: Redis's
@@ -299,8 +296,7 @@ impl RedisStore<ClusterConnection> {
                 )
             })?
             .map_err(store_error)?;
-        let mut store = Self::from_connection(conn);
-        store.cluster = true;
+        let store = Self::from_connection(conn);
         store.check_server().await?;
         Ok(store)
     }
@@ -310,9 +306,8 @@ impl<C> RedisStore<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    /// A store on any async connection to one server (for example a
-    /// connection manager built with your own settings). For Redis Cluster
-    /// use [`RedisStore::connect_cluster`].
+    /// A store on any async connection (for example a connection manager
+    /// built with your own settings, or a cluster connection).
     pub fn from_connection(conn: C) -> Self {
         Self {
             conn,
@@ -324,7 +319,6 @@ where
             index_user: Script::new(INDEX_USER),
             acks: None,
             own: None,
-            cluster: false,
         }
     }
 
@@ -480,75 +474,40 @@ where
         Ok(())
     }
 
-    /// Whether this instance itself revoked what `q` asks about.
-    fn revoked_here(&self, q: &RevocationQuery<'_>) -> bool {
-        let Some(own) = &self.own else {
-            return false;
-        };
-        own.get(&self.key("bl", q.jti)).is_some()
-            || q.family
-                .is_some_and(|f| own.get(&self.key("fam", f)).is_some())
-            || q.user_id
-                .is_some_and(|u| q.is_covered_by(own.get(&self.key("user", u))))
-    }
-
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
-        if self.revoked_here(&q) {
-            return Ok(true);
-        }
-        if !self.cluster {
-            // One server: one MGET (and, with the client cache, one lookup).
-            let mut keys = vec![self.key("bl", q.jti)];
-            keys.extend(q.family.map(|f| self.key("fam", f)));
-            keys.extend(q.user_id.map(|u| self.key("user", u)));
-            let mut conn = self.conn.clone();
-            let values: Vec<Option<String>> = self
-                .timed(redis::cmd("MGET").arg(&keys).query_async(&mut conn))
-                .await?;
-            let mut values = values.into_iter();
-            let bl = values.next().flatten().is_some();
-            let fam = q.family.is_some() && values.next().flatten().is_some();
-            let user = match q.user_id {
-                Some(_) => values.next().flatten().and_then(|v| v.parse::<u64>().ok()),
-                None => None,
-            };
-            return Ok(bl || fam || q.is_covered_by(user));
-        }
-        // Three single-key reads sent at once: one round trip, and on a
-        // cluster each goes to the node of its key.
-        let (mut a, mut b, mut c) = (self.conn.clone(), self.conn.clone(), self.conn.clone());
-        let bl = async {
-            redis::cmd("EXISTS")
-                .arg(self.key("bl", q.jti))
-                .query_async::<i64>(&mut a)
-                .await
-        };
-        let family = async {
-            match q.family {
-                Some(f) => {
-                    redis::cmd("EXISTS")
-                        .arg(self.key("fam", f))
-                        .query_async::<i64>(&mut b)
-                        .await
-                }
-                None => Ok(0),
+        // The keys are built once, for the local check and the reads.
+        let bl = self.key("bl", q.jti);
+        let fam = q.family.map(|f| self.key("fam", f));
+        let user = q.user_id.map(|u| self.key("user", u));
+        if let Some(own) = &self.own {
+            // What this instance revoked itself, before any cached answer.
+            let here = own.get(&bl).is_some()
+                || fam.as_ref().is_some_and(|k| own.get(k).is_some())
+                || user.as_ref().is_some_and(|k| q.is_covered_by(own.get(k)));
+            if here {
+                return Ok(true);
             }
-        };
-        let user = async {
-            match q.user_id {
-                Some(u) => {
-                    redis::cmd("GET")
-                        .arg(self.key("user", u))
-                        .query_async::<Option<u64>>(&mut c)
-                        .await
-                }
-                None => Ok(None),
-            }
-        };
-        let (bl, fam, user) = self
-            .timed(async { tokio::try_join!(bl, family, user) })
+        }
+        // One MGET: on one server a single command (and, with the client
+        // cache, a single lookup); on a cluster the client splits it by slot
+        // and sends the parts to their nodes at once (keys of one check live
+        // in different slots, which a pipeline could not span).
+        let keys: Vec<&String> = [Some(&bl), fam.as_ref(), user.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut conn = self.conn.clone();
+        let values: Vec<Option<String>> = self
+            .timed(redis::cmd("MGET").arg(&keys).query_async(&mut conn))
             .await?;
-        Ok(bl > 0 || fam > 0 || q.is_covered_by(user))
+        let mut values = values.into_iter();
+        let revoked = values.next().flatten().is_some();
+        let family_revoked = fam.is_some() && values.next().flatten().is_some();
+        let before = match user {
+            Some(_) => values.next().flatten().and_then(|v| v.parse::<u64>().ok()),
+            None => None,
+        };
+        Ok(revoked || family_revoked || q.is_covered_by(before))
     }
 
     async fn record_impl(&self, t: OutstandingToken, now: u64) -> Result<(), StoreError> {
