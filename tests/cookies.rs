@@ -257,6 +257,20 @@ fn cookie_app(cookies: Cookies) -> (SimpleJwt, Router) {
     (jwt, app)
 }
 
+/// Logs in from the app's own page; returns the `Cookie` header the
+/// browser then sends (the access and refresh cookies).
+async fn log_in(app: &Router) -> String {
+    let req = request(Method::POST, "/api/token/", "", SAME_ORIGIN, Some(login()));
+    let (status, headers, _, _) = send(app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    let set = set_cookies(&headers);
+    format!(
+        "access_token={}; refresh_token={}",
+        cookie(&set, "access_token").unwrap(),
+        cookie(&set, "refresh_token").unwrap()
+    )
+}
+
 fn login() -> Value {
     json!({"username": "ada", "password": "lovelace"})
 }
@@ -351,17 +365,7 @@ async fn the_browser_flow_refreshes_logs_out_and_logs_out_everywhere_with_cookie
     );
 
     // Logged in again: a cross-site logout is refused and changes nothing.
-    let (_, headers, _, _) = send(
-        &app,
-        request(Method::POST, "/api/token/", "", SAME_ORIGIN, Some(login())),
-    )
-    .await;
-    let set = set_cookies(&headers);
-    let jar = format!(
-        "access_token={}; refresh_token={}",
-        cookie(&set, "access_token").unwrap(),
-        cookie(&set, "refresh_token").unwrap()
-    );
+    let jar = log_in(&app).await;
     let forged = send(
         &app,
         request(
@@ -452,17 +456,7 @@ async fn the_browser_flow_refreshes_logs_out_and_logs_out_everywhere_with_cookie
     assert_eq!(after.0, StatusCode::UNAUTHORIZED);
 
     // Log out everywhere with the access cookie.
-    let (_, headers, _, _) = send(
-        &app,
-        request(Method::POST, "/api/token/", "", SAME_ORIGIN, Some(login())),
-    )
-    .await;
-    let set = set_cookies(&headers);
-    let jar = format!(
-        "access_token={}; refresh_token={}",
-        cookie(&set, "access_token").unwrap(),
-        cookie(&set, "refresh_token").unwrap()
-    );
+    let jar = log_in(&app).await;
     let (status, headers, _, _) = send(
         &app,
         request(
