@@ -229,13 +229,16 @@ fn revocation_check_per_request(c: &mut Criterion) {
         if let Ok(s) = RedisStore::connect(&redis).await {
             stores.push(("redis", Arc::new(s.with_prefix("simplejwt-bench:"))));
         }
-        if let Ok(s) =
-            RedisStore::connect_cached(&redis, 10_000, std::time::Duration::from_secs(1)).await
-        {
-            stores.push((
-                "redis_client_cache",
-                Arc::new(s.with_prefix("simplejwt-bench:")),
-            ));
+        if let Ok(s) = RedisStore::connect(&redis).await {
+            let s = s.with_prefix("simplejwt-bench:");
+            if let Ok(feed) = s
+                .invalidation_feed(&redis, std::time::Duration::from_secs(1))
+                .await
+            {
+                let cache = RevokedCache::new(s, 10_000, std::time::Duration::from_secs(600))
+                    .with_invalidations(feed);
+                stores.push(("redis_invalidation_feed", Arc::new(cache)));
+            }
         }
         if let Ok(s) = SqlStore::connect(&pg).await {
             if s.migrate().await.is_ok() {
@@ -246,6 +249,13 @@ fn revocation_check_per_request(c: &mut Criterion) {
             let cache = RevokedCache::new(s, 10_000, std::time::Duration::from_secs(600))
                 .with_not_revoked_for(std::time::Duration::from_secs(1));
             stores.push(("postgres_not_revoked_cache", Arc::new(cache)));
+        }
+        if let Ok(s) = SqlStore::connect(&pg).await {
+            if let Ok(feed) = s.invalidation_feed(std::time::Duration::from_secs(1)).await {
+                let cache = RevokedCache::new(s, 10_000, std::time::Duration::from_secs(600))
+                    .with_invalidations(feed);
+                stores.push(("postgres_invalidation_feed", Arc::new(cache)));
+            }
         }
         stores
     });

@@ -37,6 +37,7 @@ use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use tower_simplejwt::LookupError;
 use tower_simplejwt::endpoints::{CredentialChecker, LoginUser, TokenEndpoints};
+use tower_simplejwt::store::RevokedCache;
 use tower_simplejwt::store::redis::RedisStore;
 use tower_simplejwt::store::sql::SqlStore;
 use tower_simplejwt::{
@@ -286,14 +287,18 @@ async fn main() {
             store.migrate().await.expect("migrate the SQLite store");
             Arc::new(store)
         }
-        // Redis with its client-side cache: checks of a token seen in the
-        // last second are answered from memory; revocations are pushed.
+        // Redis with an in-memory cache kept true by Redis's invalidation
+        // feed: checks of a token seen before are answered from memory.
         url if url.starts_with("redis+cache://") => {
             let url = url.replacen("redis+cache://", "redis://", 1);
+            let store = RedisStore::connect(&url).await.expect("connect to Redis");
+            let feed = store
+                .invalidation_feed(&url, std::time::Duration::from_secs(1))
+                .await
+                .expect("start the Redis invalidation feed");
             Arc::new(
-                RedisStore::connect_cached(&url, 100_000, std::time::Duration::from_secs(1))
-                    .await
-                    .expect("connect to Redis"),
+                RevokedCache::new(store, 100_000, std::time::Duration::from_secs(600))
+                    .with_invalidations(feed),
             )
         }
         url if url.starts_with("redis://") => {

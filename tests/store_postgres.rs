@@ -288,3 +288,127 @@ async fn the_negative_cache_refreshes_after_each_bound() {
         );
     }
 }
+
+/// A store of instance "A" in `schema`, reached through `port` (the
+/// server's, or a proxy's): its checks answered from memory, kept true by
+/// the LISTEN/NOTIFY invalidation feed.
+async fn fed(
+    schema: &str,
+    port: Option<u16>,
+    bound: std::time::Duration,
+) -> tower_simplejwt::store::RevokedCache<SqlStore> {
+    let opts = PgConnectOptions::from_str(&database_url()).unwrap();
+    let opts = match port {
+        Some(port) => opts.port(port),
+        None => opts,
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(std::time::Duration::from_secs(1))
+        .connect_with(opts.options([("search_path", schema)]))
+        .await
+        .unwrap();
+    let store = SqlStore::from_postgres(pool).with_timeout(std::time::Duration::from_millis(500));
+    let feed = store.invalidation_feed(bound).await.unwrap();
+    assert!(feed.is_live(), "live once created");
+    tower_simplejwt::store::RevokedCache::new(store, 10_000, std::time::Duration::from_secs(600))
+        .with_invalidations(feed)
+}
+
+async fn make_fed() -> Option<SharedStore> {
+    let shared = schema();
+    connect(&database_url(), &shared).await.ok()?;
+    Some(Arc::new(
+        fed(&shared, None, std::time::Duration::from_secs(1)).await,
+    ))
+}
+
+mod with_invalidation_feed {
+    use super::*;
+
+    tower_simplejwt::store_conformance_tests!(make_fed());
+    endpoint_suite!(make_fed());
+}
+
+/// The feed's staleness bound on a healthy connection, measured: a
+/// revocation on instance B is seen in instance A's memory within 100 ms
+/// (the notification is sent when B's write commits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notify_feed_sees_another_instances_revocation_within_its_bound() {
+    let shared = schema();
+    let Ok(b) = connect(&database_url(), &shared).await else {
+        let _: Option<()> = unavailable("PostgreSQL", "cannot connect");
+        return;
+    };
+    let a = fed(&shared, None, std::time::Duration::from_secs(30)).await;
+    let slowest = suite::durable::a_feed_sees_another_instances_revocation(
+        &a,
+        &b,
+        std::time::Duration::from_millis(100),
+    )
+    .await;
+    eprintln!("slowest invalidation over 30 rounds: {slowest:?}");
+}
+
+async fn fed_behind_proxy(
+    bound: std::time::Duration,
+) -> Option<(
+    tower_simplejwt::store::RevokedCache<SqlStore>,
+    SqlStore,
+    Proxy,
+)> {
+    let shared = schema();
+    let Ok(b) = connect(&database_url(), &shared).await else {
+        return unavailable("PostgreSQL", "cannot connect");
+    };
+    let opts = PgConnectOptions::from_str(&database_url()).unwrap();
+    let proxy = Proxy::start(format!("{}:{}", opts.get_host(), opts.get_port())).await;
+    let a = fed(&shared, Some(proxy.port), bound).await;
+    Some((a, b, proxy))
+}
+
+/// The database going away: the listener's connection closes, the cache
+/// forgets everything and asks the store (503) until the feed is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_notify_connection_never_serves_a_stale_answer() {
+    let bound = std::time::Duration::from_millis(400);
+    let Some((a, b, proxy)) = fed_behind_proxy(bound).await else {
+        return;
+    };
+    suite::durable::a_broken_feed_stops_answering_within_its_bound(
+        &a,
+        &b,
+        bound,
+        || proxy.set_up(false),
+        || proxy.set_up(true),
+    )
+    .await;
+}
+
+/// A silent network: the heartbeats stop arriving, and the cache stops
+/// answering from memory within the bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_notify_connection_stops_answering_within_its_bound() {
+    let bound = std::time::Duration::from_millis(400);
+    let Some((a, b, proxy)) = fed_behind_proxy(bound).await else {
+        return;
+    };
+    suite::durable::a_broken_feed_stops_answering_within_its_bound(
+        &a,
+        &b,
+        bound,
+        || proxy.set_stalled(true),
+        || proxy.set_stalled(false),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalidation_feed_needs_postgresql() {
+    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+    let err = store
+        .invalidation_feed(std::time::Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("with_not_revoked_for"), "{err}");
+}

@@ -2,9 +2,13 @@
 //! default it only remembers "revoked" answers, which never become false
 //! while the token can still be used (blacklist entries outlive their tokens
 //! and "revoked before" instants only move forward), so a revocation made by
-//! another instance is seen at once. With
-//! [`with_not_revoked_for`](RevokedCache::with_not_revoked_for) it also
-//! answers "not revoked" from memory, for at most the bound the app sets.
+//! another instance is seen at once. It can also answer "not revoked" from
+//! memory, within a stated staleness bound: for at most a time the app sets
+//! ([`with_not_revoked_for`](RevokedCache::with_not_revoked_for)), or for as
+//! long as the store's server confirms, through an
+//! [`InvalidationFeed`](crate::store::InvalidationFeed), that nothing the
+//! answer rests on has changed
+//! ([`with_invalidations`](RevokedCache::with_invalidations)).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, SystemClock};
 use crate::store::{
-    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreFuture,
+    BlacklistEntry, Blacklisted, InvalidationFeed, OutstandingToken, RevocationQuery,
+    RevocationStore, StoreFuture,
 };
 
 /// The whole question, as a cache key.
@@ -26,6 +31,119 @@ fn query_key(q: &RevocationQuery<'_>) -> String {
         q.user_id.unwrap_or(""),
         q.issued_at.map_or(String::new(), |t| t.to_string())
     )
+}
+
+/// The "not revoked" answers a cache holds, by component: `j:<jti>` (not
+/// blacklisted), `f:<family>` (not revoked), `u:<user>` (no revocation
+/// covers tokens issued from the instant kept). Shared with an
+/// [`InvalidationFeed`](crate::store::InvalidationFeed), which removes the
+/// components another instance changed.
+#[derive(Debug)]
+pub(crate) struct ClearMap {
+    capacity: std::sync::atomic::AtomicUsize,
+    /// Component -> (served until, the instant it covers from).
+    map: Mutex<HashMap<String, (Instant, u64)>>,
+    /// Bumped by every invalidation: an answer the store gave before one is
+    /// not cached after it.
+    writes: AtomicU64,
+}
+
+impl Default for ClearMap {
+    fn default() -> Self {
+        Self {
+            capacity: std::sync::atomic::AtomicUsize::new(DEFAULT_CLEAR_CAPACITY),
+            map: Mutex::new(HashMap::new()),
+            writes: AtomicU64::new(0),
+        }
+    }
+}
+
+const DEFAULT_CLEAR_CAPACITY: usize = 100_000;
+
+impl ClearMap {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u64)>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets `component`: the next check of a token it covers asks the store.
+    pub(crate) fn invalidate(&self, component: &str) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        self.lock().remove(component);
+    }
+
+    /// Forgets everything (a lost feed, a flushed database).
+    pub(crate) fn invalidate_all(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        self.lock().clear();
+    }
+
+    /// The count to hand back to [`remember`](Self::remember).
+    fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    /// The components of a query answered "not revoked", or `None` when
+    /// such an answer cannot be cached (a user check of unknown age).
+    fn components(q: &RevocationQuery<'_>) -> Option<Vec<(String, u64)>> {
+        let mut parts = vec![(format!("j:{}", q.jti), 0)];
+        if let Some(f) = q.family {
+            parts.push((format!("f:{f}"), 0));
+        }
+        match (q.user_id, q.issued_at) {
+            (Some(u), Some(iat)) => parts.push((format!("u:{u}"), iat)),
+            (Some(_), None) => return None,
+            _ => {}
+        }
+        Some(parts)
+    }
+
+    /// Whether every part of `q` is held "not revoked" until after `now`.
+    fn known_clear(&self, q: &RevocationQuery<'_>, now: Instant) -> bool {
+        let Some(parts) = Self::components(q) else {
+            return false;
+        };
+        let map = self.lock();
+        parts.iter().all(|(key, iat)| {
+            map.get(key)
+                .is_some_and(|(until, from)| *until > now && from <= iat)
+        })
+    }
+
+    /// Holds `q` "not revoked" until `until`, unless an invalidation came
+    /// since the store was asked (`writes` then moved on).
+    fn remember(&self, q: &RevocationQuery<'_>, writes_before: u64, until: Instant) {
+        let Some(parts) = Self::components(q) else {
+            return;
+        };
+        let mut map = self.lock();
+        if self.writes() != writes_before {
+            return;
+        }
+        if map.len() >= self.capacity.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            map.retain(|_, (until, _)| *until > now);
+            if map.len() >= self.capacity.load(Ordering::Relaxed) {
+                // Forgetting is always safe: the store is asked again.
+                map.clear();
+            }
+        }
+        for (key, iat) in parts {
+            // Each entry is exactly one answer, the newest: merging an older
+            // answer's instant with a newer answer's expiry could outlive
+            // the bound.
+            map.insert(key, (until, iat));
+        }
+    }
+}
+
+/// How "not revoked" answers are kept.
+enum NotRevoked {
+    /// Never: the store is asked.
+    Off,
+    /// Each answer for at most this long.
+    For(Duration, ClearMap),
+    /// While the feed confirms that nothing changed.
+    Feed(InvalidationFeed),
 }
 
 /// Wraps a store and answers repeated questions about revoked tokens from
@@ -52,22 +170,20 @@ pub struct RevokedCache<S> {
     ttl: u64,
     /// `j:<jti>`, `f:<family>` or a whole query -> cached until (Unix seconds).
     revoked: Mutex<HashMap<String, u64>>,
-    /// How long a "not revoked" answer may be served from memory.
-    not_revoked_for: Option<Duration>,
-    /// `j:<jti>` (not blacklisted), `f:<family>` (not revoked), `u:<user>`
-    /// (no revocation covers tokens issued from the instant kept) -> (until,
-    /// that instant).
-    clear: Mutex<HashMap<String, (Instant, u64)>>,
-    /// Bumped by every revocation made through this cache: an answer the
-    /// store gave before one is not cached after it.
-    writes: AtomicU64,
+    not_revoked: NotRevoked,
 }
 
 impl<S> fmt::Debug for RevokedCache<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mode = match &self.not_revoked {
+            NotRevoked::Off => "off".to_owned(),
+            NotRevoked::For(bound, _) => format!("for {bound:?}"),
+            NotRevoked::Feed(feed) => format!("{feed:?}"),
+        };
         f.debug_struct("RevokedCache")
             .field("capacity", &self.capacity)
             .field("ttl", &self.ttl)
+            .field("not_revoked", &mode)
             .finish_non_exhaustive()
     }
 }
@@ -80,9 +196,7 @@ impl<S: RevocationStore> RevokedCache<S> {
             capacity: capacity.max(1),
             ttl: ttl.as_secs().max(1),
             revoked: Mutex::new(HashMap::new()),
-            not_revoked_for: None,
-            clear: Mutex::new(HashMap::new()),
-            writes: AtomicU64::new(0),
+            not_revoked: NotRevoked::Off,
         }
     }
 
@@ -90,79 +204,69 @@ impl<S: RevocationStore> RevokedCache<S> {
     /// `bound`, the staleness bound: a revocation made by another instance
     /// is seen here within `bound`; one made through this cache at once.
     /// The auth layer then decides without waiting on the store for tokens
-    /// it has checked in the last `bound`.
+    /// it has checked in the last `bound`. Works with any store.
     #[must_use]
     pub fn with_not_revoked_for(mut self, bound: Duration) -> Self {
-        self.not_revoked_for = Some(bound).filter(|b| !b.is_zero());
+        self.not_revoked = if bound.is_zero() {
+            NotRevoked::Off
+        } else {
+            let map = ClearMap::default();
+            map.capacity.store(self.capacity, Ordering::Relaxed);
+            NotRevoked::For(bound, map)
+        };
         self
+    }
+
+    /// Also answers "not revoked" from memory for as long as `feed` is live:
+    /// the store's server tells this instance of every revocation any
+    /// instance makes, and the feed confirms it is still listening at least
+    /// once per its bound. Staleness bound: another instance's revocation
+    /// is seen as soon as its invalidation arrives (on a healthy connection,
+    /// about a network round trip), and never later than the feed's bound
+    /// after the connection went silent: the cache then stops answering
+    /// from memory and asks the store until the feed is back, with an empty
+    /// cache. Revocations made through this cache are seen at once.
+    ///
+    /// Feeds: [`RedisStore::invalidation_feed`](crate::store::redis::RedisStore::invalidation_feed)
+    /// and [`SqlStore::invalidation_feed`](crate::store::sql::SqlStore::invalidation_feed) (PostgreSQL).
+    #[must_use]
+    pub fn with_invalidations(mut self, feed: InvalidationFeed) -> Self {
+        feed.clear_map()
+            .capacity
+            .store(self.capacity, Ordering::Relaxed);
+        self.not_revoked = NotRevoked::Feed(feed);
+        self
+    }
+
+    /// The map of "not revoked" answers, and until when a new answer may be
+    /// served from it; `None` when none may be now.
+    fn clear_map(&self) -> Option<(&ClearMap, Instant)> {
+        match &self.not_revoked {
+            NotRevoked::Off => None,
+            NotRevoked::For(bound, map) => Some((map, Instant::now() + *bound)),
+            NotRevoked::Feed(feed) => feed.is_live().then(|| {
+                // Held until invalidated; the time to live only keeps
+                // entries of tokens no longer seen from piling up.
+                let until = Instant::now() + Duration::from_secs(self.ttl);
+                (feed.clear_map(), until)
+            }),
+        }
     }
 
     /// Forgets what a revocation of `component` changes, so this instance's
     /// next check asks the store.
     fn revoked_here(&self, component: &str) {
-        if self.not_revoked_for.is_some() {
-            self.writes.fetch_add(1, Ordering::AcqRel);
-            self.clear
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(component);
+        match &self.not_revoked {
+            NotRevoked::Off => {}
+            NotRevoked::For(_, map) => map.invalidate(component),
+            NotRevoked::Feed(feed) => feed.clear_map().invalidate(component),
         }
     }
 
-    /// The components of a query answered "not revoked".
-    fn components(q: &RevocationQuery<'_>) -> Vec<(String, u64)> {
-        let mut parts = vec![(format!("j:{}", q.jti), 0)];
-        if let Some(f) = q.family {
-            parts.push((format!("f:{f}"), 0));
-        }
-        if let (Some(u), Some(iat)) = (q.user_id, q.issued_at) {
-            parts.push((format!("u:{u}"), iat));
-        }
-        parts
-    }
-
-    /// "Not revoked", from memory, when every part of `q` was seen clear
-    /// within the bound.
+    /// "Not revoked", from memory, when every part of `q` is held clear.
     fn known_clear(&self, q: &RevocationQuery<'_>) -> bool {
-        if self.not_revoked_for.is_none() || (q.user_id.is_some() && q.issued_at.is_none()) {
-            return false;
-        }
-        let now = Instant::now();
-        let clear = self.clear.lock().unwrap_or_else(|p| p.into_inner());
-        Self::components(q).iter().all(|(key, iat)| {
-            clear
-                .get(key)
-                .is_some_and(|(until, from)| *until > now && from <= iat)
-        })
-    }
-
-    /// Remembers that `q` was not revoked, unless a revocation went through
-    /// this cache since the store was asked (`writes` then moved on).
-    fn remember_clear(&self, q: &RevocationQuery<'_>, writes_before: u64) {
-        let Some(bound) = self.not_revoked_for else {
-            return;
-        };
-        if q.user_id.is_some() && q.issued_at.is_none() {
-            return;
-        }
-        let mut clear = self.clear.lock().unwrap_or_else(|p| p.into_inner());
-        if self.writes.load(Ordering::Acquire) != writes_before {
-            return;
-        }
-        let now = Instant::now();
-        if clear.len() >= self.capacity {
-            clear.retain(|_, (until, _)| *until > now);
-            if clear.len() >= self.capacity {
-                clear.clear();
-            }
-        }
-        let until = now + bound;
-        for (key, iat) in Self::components(q) {
-            // Each entry is exactly one answer, the newest: merging an older
-            // answer's instant with a newer answer's expiry could outlive
-            // the bound.
-            clear.insert(key, (until, iat));
-        }
+        self.clear_map()
+            .is_some_and(|(map, _)| map.known_clear(q, Instant::now()))
     }
 
     /// How many revoked answers are remembered now (at most the capacity).
@@ -255,13 +359,13 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
             if self.known_clear(&query) {
                 return Ok(false);
             }
-            let writes = self.writes.load(Ordering::Acquire);
+            let writes = self.clear_map().map(|(map, _)| map.writes());
             let revoked = self.inner.is_revoked(query).await?;
             if revoked {
                 // Whatever revoked this exact token stays true for it.
                 self.remember(query_key(&query), None);
-            } else {
-                self.remember_clear(&query, writes);
+            } else if let (Some(before), Some((map, until))) = (writes, self.clear_map()) {
+                map.remember(&query, before, until);
             }
             Ok(revoked)
         })

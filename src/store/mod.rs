@@ -28,6 +28,7 @@ mod cache;
 #[cfg(any(test, feature = "conformance"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
+mod feed;
 mod memory;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -42,6 +43,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use cache::RevokedCache;
+pub use feed::{FeedSender, InvalidationFeed};
 pub use memory::MemoryStore;
 
 /// The boxed future returned by store methods.

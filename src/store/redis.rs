@@ -27,21 +27,20 @@
 //! server: of many concurrent refreshes of one token exactly one wins. No raw
 //! token is stored.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::caching::CacheConfig;
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::{Script, Value};
+use redis::{AsyncConnectionConfig, PushInfo, PushKind, Script, Value};
 
 use crate::store::{
-    BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
-    StoreErrorKind, StoreFuture,
+    BlacklistEntry, Blacklisted, FeedSender, InvalidationFeed, OutstandingToken, RevocationQuery,
+    RevocationStore, StoreError, StoreErrorKind, StoreFuture,
 };
 
 /// The oldest Redis this store works with: `SET ... KEEPTTL` is 6.0.
@@ -132,53 +131,6 @@ pub struct RedisStore<C = ConnectionManager> {
     /// Replicas that must hold a revocation before it is acknowledged, and
     /// how long to wait for them (milliseconds).
     acks: Option<(u32, u64)>,
-    /// With the client cache: the revocations this instance made.
-    own: Option<Arc<OwnRevocations>>,
-}
-
-/// The revocations an instance made itself, answered from memory: Redis's
-/// invalidation of a key this connection wrote may arrive after the
-/// write's reply, and the instance's very next check must not be stale.
-/// Bounded; entries leave when their revocation expires.
-#[derive(Default)]
-struct OwnRevocations {
-    /// Store key -> (revoked-before instant, or 0 for a blacklist or
-    /// family entry; until when, Unix milliseconds, as the key's TTL).
-    keys: Mutex<HashMap<String, (u64, u64)>>,
-}
-
-const OWN_CAPACITY: usize = 100_000;
-
-/// The system clock in milliseconds: the entries follow the keys' TTLs,
-/// which Redis counts on its own clock from the write.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-impl OwnRevocations {
-    fn note(&self, key: String, instant: u64, until: u64) {
-        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
-        if keys.len() >= OWN_CAPACITY {
-            let now = now_ms();
-            keys.retain(|_, (_, until)| *until > now);
-            if keys.len() >= OWN_CAPACITY {
-                // Only an accelerator: Redis's own invalidation follows.
-                keys.clear();
-            }
-        }
-        let entry = keys.entry(key).or_insert((instant, until));
-        entry.0 = entry.0.max(instant);
-        entry.1 = entry.1.max(until);
-    }
-
-    fn get(&self, key: &str) -> Option<u64> {
-        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
-        keys.get(key)
-            .filter(|(_, until)| *until > now_ms())
-            .map(|(instant, _)| *instant)
-    }
 }
 
 impl<C> fmt::Debug for RedisStore<C> {
@@ -205,52 +157,12 @@ impl RedisStore<ConnectionManager> {
     /// Connects with a connection manager that reconnects by itself after
     /// Redis restarts. Connecting and every response time out after 1 second.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, None).await
-    }
-
-    /// Like [`connect`](Self::connect), with server-assisted client-side
-    /// caching (RESP3 `CLIENT TRACKING`): revocation checks of a token seen
-    /// before are answered from memory, and Redis pushes an invalidation the
-    /// moment any instance revokes it.
-    ///
-    /// Staleness bound: a revocation made by any instance is seen as soon as
-    /// Redis's invalidation reaches this one (the same connection that
-    /// carries the check, so at once); if that connection breaks silently, a
-    /// cached "not revoked" is served at most `max_staleness` after it was
-    /// read, and a reconnection drops the whole cache. The instance that
-    /// revokes sees it at once too. Up to `capacity` keys are cached.
-    pub async fn connect_cached(
-        url: &str,
-        capacity: usize,
-        max_staleness: Duration,
-    ) -> Result<Self, StoreError> {
-        let size =
-            std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
-        let cache = CacheConfig::new()
-            .set_size(size)
-            .set_default_client_ttl(max_staleness);
-        let url = if url.contains("protocol=") {
-            url.to_owned()
-        } else if url.contains('?') {
-            format!("{url}&protocol=resp3")
-        } else {
-            format!("{url}?protocol=resp3")
-        };
-        let mut store = Self::connect_with(&url, Some(cache)).await?;
-        store.own = Some(Arc::default());
-        Ok(store)
-    }
-
-    async fn connect_with(url: &str, cache: Option<CacheConfig>) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(store_error)?;
-        let mut config = ConnectionManagerConfig::new()
+        let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(1)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_millis(500));
-        if let Some(cache) = cache {
-            config = config.set_cache_config(cache);
-        }
         let conn = tokio::time::timeout(
             Duration::from_secs(3),
             ConnectionManager::new_with_config(client, config),
@@ -261,12 +173,6 @@ impl RedisStore<ConnectionManager> {
         let store = Self::from_connection(conn);
         store.check_server().await?;
         Ok(store)
-    }
-
-    /// Client-side cache hits and misses so far (`None` without
-    /// [`connect_cached`](Self::connect_cached)).
-    pub fn cache_hits_and_misses(&self) -> Option<(usize, usize)> {
-        self.conn.get_cache_statistics().map(|s| (s.hit, s.miss))
     }
 }
 
@@ -318,7 +224,6 @@ where
             revoke_user: Script::new(REVOKE_USER),
             index_user: Script::new(INDEX_USER),
             acks: None,
-            own: None,
         }
     }
 
@@ -378,19 +283,6 @@ where
         value: &str,
         ttl: u64,
     ) -> Result<Option<String>, StoreError> {
-        let found = self.insert_remote(&key, value, ttl).await?;
-        if let Some(own) = &self.own {
-            own.note(key, 0, now_ms().saturating_add(ttl));
-        }
-        Ok(found)
-    }
-
-    async fn insert_remote(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: u64,
-    ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn.clone();
         let (inserted, old): (i64, String) = match self.acks {
             None => {
@@ -446,7 +338,6 @@ where
     ) -> Result<(), StoreError> {
         let key = self.key("user", user_id);
         let ttl = ttl(keep_until, now);
-        let noted = key.clone();
         if let Some(acks) = self.acks {
             let mut pipe = redis::pipe();
             pipe.cmd("EVAL")
@@ -468,9 +359,6 @@ where
                 )
                 .await?;
         }
-        if let Some(own) = &self.own {
-            own.note(noted, instant, now_ms().saturating_add(ttl));
-        }
         Ok(())
     }
 
@@ -479,17 +367,7 @@ where
         let bl = self.key("bl", q.jti);
         let fam = q.family.map(|f| self.key("fam", f));
         let user = q.user_id.map(|u| self.key("user", u));
-        if let Some(own) = &self.own {
-            // What this instance revoked itself, before any cached answer.
-            let here = own.get(&bl).is_some()
-                || fam.as_ref().is_some_and(|k| own.get(k).is_some())
-                || user.as_ref().is_some_and(|k| q.is_covered_by(own.get(k)));
-            if here {
-                return Ok(true);
-            }
-        }
-        // One MGET: on one server a single command (and, with the client
-        // cache, a single lookup); on a cluster the client splits it by slot
+        // One MGET: on one server a single command; on a cluster the client splits it by slot
         // and sends the parts to their nodes at once (keys of one check live
         // in different slots, which a pipeline could not span).
         let keys: Vec<&String> = [Some(&bl), fam.as_ref(), user.as_ref()]
@@ -633,6 +511,64 @@ where
         }
     }
 
+    /// Starts an [`InvalidationFeed`] for this store's keys on its own
+    /// RESP3 connection to the Redis server at `url` (server-assisted
+    /// client-side caching: `CLIENT TRACKING ON BCAST` for the blacklist,
+    /// family and user keys under the store's prefix). Redis pushes an
+    /// invalidation whenever any client changes one of them; a `PING` on
+    /// the same connection, every quarter of `bound`, confirms the feed is
+    /// live. Hand it to
+    /// [`RevokedCache::with_invalidations`](crate::store::RevokedCache::with_invalidations).
+    ///
+    /// A single server only: on Redis Cluster each node tracks its own
+    /// keys, so this refuses a cluster node; use
+    /// [`RevokedCache::with_not_revoked_for`](crate::store::RevokedCache::with_not_revoked_for)
+    /// there. Fails when the first connection cannot be made; after that,
+    /// the feed reconnects by itself (the cache asks the store meanwhile).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), tower_simplejwt::store::StoreError> {
+    /// use std::time::Duration;
+    /// use tower_simplejwt::store::RevokedCache;
+    /// use tower_simplejwt::store::redis::RedisStore;
+    ///
+    /// let url = "redis://127.0.0.1:6379";
+    /// let store = RedisStore::connect(url).await?;
+    /// let feed = store.invalidation_feed(url, Duration::from_secs(1)).await?;
+    /// let store = RevokedCache::new(store, 100_000, Duration::from_secs(600)).with_invalidations(feed);
+    /// # Ok(()) }
+    /// ```
+    pub async fn invalidation_feed(
+        &self,
+        url: &str,
+        bound: Duration,
+    ) -> Result<InvalidationFeed, StoreError> {
+        let mut info = redis::IntoConnectionInfo::into_connection_info(url).map_err(store_error)?;
+        let redis_settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        info = info.set_redis_settings(redis_settings);
+        let client = redis::Client::open(info).map_err(store_error)?;
+        let (feed, sender) = InvalidationFeed::new(bound);
+        let tracker = Tracker {
+            client,
+            prefix: self.prefix.clone(),
+            sender,
+        };
+        let conn = tracker.connect().await.map_err(store_error)?;
+        if tracker.is_cluster_node(conn.clone()).await {
+            return Err(StoreError::new(
+                StoreErrorKind::Backend,
+                "invalidation feeds need a single Redis server: a Redis Cluster node only tracks its own keys (use RevokedCache::with_not_revoked_for on a cluster)",
+                None,
+            ));
+        }
+        let task = tokio::spawn(tracker.run(conn));
+        let abort = task.abort_handle();
+        Ok(feed.on_drop(move || abort.abort()))
+    }
+
     /// Checks that the server is a Redis this store works with (6.0 or
     /// newer); [`connect`](RedisStore::connect) calls it.
     pub async fn check_server(&self) -> Result<(), StoreError> {
@@ -673,6 +609,120 @@ where
                 None,
             )),
         }
+    }
+}
+
+/// The connection behind a Redis [`InvalidationFeed`].
+struct Tracker {
+    client: redis::Client,
+    prefix: String,
+    sender: FeedSender,
+}
+
+impl Tracker {
+    /// Connects, turns tracking on and confirms the feed from the instant
+    /// tracking was asked for.
+    async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
+        let every = self.sender.heartbeat_every();
+        let (sender, prefix) = (self.sender.clone(), self.prefix.clone());
+        // Pushes are handled as the connection reads them, before the
+        // replies that follow them are delivered: a PONG proves every
+        // earlier invalidation was applied.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(every.max(Duration::from_secs(1))))
+            .set_response_timeout(Some(every))
+            .set_push_sender(move |push: PushInfo| {
+                on_push(&sender, &prefix, push);
+                Ok::<(), std::convert::Infallible>(())
+            });
+        let mut conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        let sent = Instant::now();
+        let mut tracking = redis::cmd("CLIENT");
+        tracking.arg("TRACKING").arg("ON").arg("BCAST");
+        for kind in ["bl:", "fam:", "user:"] {
+            tracking.arg("PREFIX").arg(format!("{}{kind}", self.prefix));
+        }
+        tracking.query_async::<()>(&mut conn).await?;
+        self.sender.confirm(sent);
+        Ok(conn)
+    }
+
+    async fn is_cluster_node(&self, mut conn: MultiplexedConnection) -> bool {
+        let info: redis::RedisResult<String> = redis::cmd("INFO")
+            .arg("cluster")
+            .query_async(&mut conn)
+            .await;
+        info.is_ok_and(|i| i.contains("cluster_enabled:1"))
+    }
+
+    /// Heartbeats on `conn`; reconnects (with backoff) when it fails.
+    async fn run(self, conn: MultiplexedConnection) {
+        let every = self.sender.heartbeat_every();
+        let mut conn = Some(conn);
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            if let Some(mut live) = conn.take() {
+                backoff = Duration::from_millis(50);
+                loop {
+                    tokio::time::sleep(every).await;
+                    let sent = Instant::now();
+                    let pong: redis::RedisResult<Value> =
+                        redis::cmd("PING").query_async(&mut live).await;
+                    if pong.is_err() {
+                        self.sender.lost();
+                        break;
+                    }
+                    self.sender.confirm(sent);
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+            conn = self.connect().await.ok();
+        }
+    }
+}
+
+/// Applies one push from the tracking connection.
+fn on_push(sender: &FeedSender, prefix: &str, push: PushInfo) {
+    match push.kind {
+        PushKind::Invalidate => match push.data.first() {
+            Some(Value::Array(keys)) => {
+                for key in keys {
+                    match key {
+                        Value::BulkString(key) => invalidate_key(sender, prefix, key),
+                        _ => sender.invalidate_all(),
+                    }
+                }
+            }
+            // A flushed database: every tracked key changed.
+            _ => sender.invalidate_all(),
+        },
+        PushKind::Disconnection => sender.lost(),
+        _ => {}
+    }
+}
+
+fn invalidate_key(sender: &FeedSender, prefix: &str, key: &[u8]) {
+    let Some(rest) = std::str::from_utf8(key)
+        .ok()
+        .and_then(|k| k.strip_prefix(prefix))
+    else {
+        // Not a key this store wrote: nothing to forget, but forgetting
+        // everything is the safe answer to what cannot be read.
+        sender.invalidate_all();
+        return;
+    };
+    if let Some(jti) = rest.strip_prefix("bl:") {
+        sender.invalidate_jti(jti);
+    } else if let Some(family) = rest.strip_prefix("fam:") {
+        sender.invalidate_family(family);
+    } else if let Some(user) = rest.strip_prefix("user:") {
+        sender.invalidate_user(user);
+    } else {
+        sender.invalidate_all();
     }
 }
 

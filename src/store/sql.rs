@@ -21,6 +21,8 @@ use std::time::Duration;
 
 use std::borrow::Cow;
 
+#[cfg(feature = "postgres")]
+use crate::store::InvalidationFeed;
 use crate::store::{
     BlacklistEntry, Blacklisted, OutstandingToken, RevocationQuery, RevocationStore, StoreError,
     StoreErrorKind, StoreFuture,
@@ -249,6 +251,46 @@ impl SqlStore {
                 Backend::Postgres(_) => "postgres",
             }
         })
+    }
+
+    /// Starts an [`InvalidationFeed`] on PostgreSQL's `LISTEN/NOTIFY`: the
+    /// store's tables announce every revocation on the channel
+    /// `simplejwt_revocations` when it commits (a trigger installed by
+    /// [`migrate`](Self::migrate)), and a connection of its own listens.
+    /// Every quarter of `bound` the feed sends itself a notification through
+    /// the pool; PostgreSQL delivers notifications in commit order, so its
+    /// arrival confirms every earlier revocation was applied. Hand it to
+    /// [`RevokedCache::with_invalidations`](crate::store::RevokedCache::with_invalidations).
+    ///
+    /// PostgreSQL only (SQLite has no notifications: use
+    /// [`RevokedCache::with_not_revoked_for`](crate::store::RevokedCache::with_not_revoked_for)).
+    /// Fails when the feed is not live within 3 seconds; after that it
+    /// reconnects by itself (the cache asks the store meanwhile).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), tower_simplejwt::store::StoreError> {
+    /// use std::time::Duration;
+    /// use tower_simplejwt::store::RevokedCache;
+    /// use tower_simplejwt::store::sql::SqlStore;
+    ///
+    /// let store = SqlStore::connect("postgres://localhost/app").await?;
+    /// store.migrate().await?;
+    /// let feed = store.invalidation_feed(Duration::from_secs(1)).await?;
+    /// let store = RevokedCache::new(store, 100_000, Duration::from_secs(600)).with_invalidations(feed);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub async fn invalidation_feed(&self, bound: Duration) -> Result<InvalidationFeed, StoreError> {
+        #[allow(irrefutable_let_patterns)]
+        let Backend::Postgres(pool) = &self.backend else {
+            return Err(StoreError::new(
+                StoreErrorKind::Backend,
+                "invalidation feeds need PostgreSQL (SQLite has no notifications: use RevokedCache::with_not_revoked_for)",
+                None,
+            ));
+        };
+        notify_feed::start(pool, bound).await
     }
 
     /// Applies the embedded migrations (idempotent; safe to call on every start).
@@ -515,5 +557,130 @@ impl RevocationStore for SqlStore {
 
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         Box::pin(self.flush_impl(now))
+    }
+}
+
+/// The PostgreSQL [`InvalidationFeed`]: a listening connection and a
+/// heartbeat through the pool.
+#[cfg(feature = "postgres")]
+mod notify_feed {
+    use std::time::{Duration, Instant};
+
+    use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+
+    use super::{store_error, unescape};
+    use crate::store::{FeedSender, InvalidationFeed, StoreError, StoreErrorKind};
+
+    /// The channel the migration's trigger announces revocations on.
+    const CHANNEL: &str = "simplejwt_revocations";
+
+    pub(super) async fn start(
+        pool: &PgPool,
+        bound: Duration,
+    ) -> Result<InvalidationFeed, StoreError> {
+        let (feed, sender) = InvalidationFeed::new(bound);
+        // The listener keeps one connection for itself, apart from the
+        // store's pool.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with((*pool.connect_options()).clone())
+            .await
+            .map_err(store_error)?;
+        let mut listener = PgListener::connect_with(&own).await.map_err(store_error)?;
+        listener.listen(CHANNEL).await.map_err(store_error)?;
+        let beat = Heartbeat {
+            id: rand::random(),
+            epoch: Instant::now(),
+        };
+        let listen = tokio::spawn(listen(listener, beat, sender.clone()));
+        let ping = tokio::spawn(ping(pool.clone(), beat, sender));
+        let (listen, ping) = (listen.abort_handle(), ping.abort_handle());
+        let feed = feed.on_drop(move || {
+            listen.abort();
+            ping.abort();
+        });
+        let started = Instant::now();
+        while !feed.is_live() {
+            if started.elapsed() > Duration::from_secs(3) {
+                return Err(StoreError::new(
+                    StoreErrorKind::Timeout,
+                    "the PostgreSQL invalidation feed was not live within 3 seconds (is the migration applied?)",
+                    None,
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(feed)
+    }
+
+    /// Names this feed's heartbeats and the instants they were sent.
+    #[derive(Clone, Copy)]
+    struct Heartbeat {
+        id: u64,
+        epoch: Instant,
+    }
+
+    impl Heartbeat {
+        fn payload(self, sent: Instant) -> String {
+            format!("ping:{}:{}", self.id, (sent - self.epoch).as_nanos())
+        }
+
+        /// When the heartbeat in `payload` was sent, if it is one of ours.
+        fn sent(self, payload: &str) -> Option<Instant> {
+            let rest = payload.strip_prefix("ping:")?;
+            let (id, nanos) = rest.split_once(':')?;
+            (id.parse::<u64>().ok()? == self.id)
+                .then(|| nanos.parse::<u64>().ok())
+                .flatten()
+                .map(|n| self.epoch + Duration::from_nanos(n))
+        }
+    }
+
+    async fn listen(mut listener: PgListener, beat: Heartbeat, sender: FeedSender) {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(note)) => apply(&sender, beat, note.payload()),
+                // Reconnected (and listening again): notifications may have
+                // been missed.
+                Ok(None) => sender.lost(),
+                Err(_) => {
+                    sender.lost();
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+
+    fn apply(sender: &FeedSender, beat: Heartbeat, payload: &str) {
+        if let Some(sent) = beat.sent(payload) {
+            sender.confirm(sent);
+        } else if let Some(jti) = payload.strip_prefix("j:") {
+            sender.invalidate_jti(&unescape(jti.to_owned()));
+        } else if let Some(family) = payload.strip_prefix("f:") {
+            sender.invalidate_family(&unescape(family.to_owned()));
+        } else if let Some(user) = payload.strip_prefix("u:") {
+            sender.invalidate_user(&unescape(user.to_owned()));
+        } else if !payload.starts_with("ping:") {
+            sender.invalidate_all();
+        }
+    }
+
+    async fn ping(pool: PgPool, beat: Heartbeat, sender: FeedSender) {
+        let every = sender.heartbeat_every();
+        loop {
+            let sent = Instant::now();
+            // A lost heartbeat needs no action: the feed stops being live
+            // once the bound passes without one.
+            let _ = tokio::time::timeout(
+                every,
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(beat.payload(sent))
+                    .execute(&pool),
+            )
+            .await;
+            tokio::time::sleep(every).await;
+        }
     }
 }

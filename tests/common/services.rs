@@ -58,12 +58,40 @@ pub fn run_id() -> String {
 }
 
 /// A TCP proxy in front of a service. `set_up(false)` drops every open
-/// connection and refuses new ones, like a server going away.
+/// connection and refuses new ones, like a server going away;
+/// `set_stalled(true)` keeps connections open but forwards nothing, like a
+/// silent network.
 #[derive(Clone)]
 pub struct Proxy {
     pub port: u16,
     up: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
     generation: Arc<AtomicU64>,
+}
+
+/// Copies `from` to `to` until either closes, holding the bytes while
+/// `stalled` is set.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stalled: Arc<AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buf).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Proxy {
@@ -73,12 +101,13 @@ impl Proxy {
         let proxy = Proxy {
             port,
             up: Arc::new(AtomicBool::new(true)),
+            stalled: Arc::new(AtomicBool::new(false)),
             generation: Arc::new(AtomicU64::new(0)),
         };
         let p = proxy.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     return;
                 };
                 if !p.up.load(Ordering::SeqCst) {
@@ -87,7 +116,7 @@ impl Proxy {
                 }
                 let (target, p) = (target.clone(), p.clone());
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                    let Ok(outbound) = TcpStream::connect(&target).await else {
                         return;
                     };
                     let generation = p.generation.load(Ordering::SeqCst);
@@ -96,14 +125,21 @@ impl Proxy {
                             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                         }
                     };
+                    let (in_read, in_write) = inbound.into_split();
+                    let (out_read, out_write) = outbound.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = pump(in_read, out_write, p.stalled.clone()) => {}
+                        _ = pump(out_read, in_write, p.stalled.clone()) => {}
                         _ = watch => {}
                     }
                 });
             }
         });
         proxy
+    }
+
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
     }
 
     pub fn set_up(&self, up: bool) {
