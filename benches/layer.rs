@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use http::{Request, Response};
 use tower::{Service, ServiceExt, service_fn};
 use tower_layer::Layer;
@@ -211,16 +211,12 @@ fn refresh_rotation(c: &mut Criterion) {
 /// (access revocation on), per store: the memory store, Redis with and
 /// without its client-side cache, PostgreSQL with and without the
 /// negative-answer cache. The same token every time, as a client sends it.
-fn revocation_check_per_request(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+/// Every store the machine has, each under the name the figures use.
+fn stores(rt: &tokio::runtime::Runtime) -> Vec<(&'static str, Arc<dyn RevocationStore>)> {
     let redis = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let pg = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let stores: Vec<(&str, Arc<dyn RevocationStore>)> = rt.block_on(async {
+    rt.block_on(async {
         use tower_simplejwt::store::RevokedCache;
         use tower_simplejwt::store::redis::RedisStore;
         use tower_simplejwt::store::sql::SqlStore;
@@ -258,17 +254,32 @@ fn revocation_check_per_request(c: &mut Criterion) {
             }
         }
         stores
-    });
+    })
+}
+
+/// An app checking revocation on every request on `store`, and a token.
+fn revoking(store: Arc<dyn RevocationStore>) -> (SimpleJwt, String) {
+    let jwt = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_shared_store(store)
+        .with_access_revocation(true)
+        .build()
+        .unwrap();
+    let token = jwt.for_user(42).access().unwrap();
+    (jwt, token)
+}
+
+fn revocation_check_per_request(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let mut g = c.benchmark_group("revocation_check_per_request");
-    for (name, store) in stores {
-        let jwt = SimpleJwt::builder()
-            .with_secret(SECRET)
-            .with_shared_store(store)
-            .with_access_revocation(true)
-            .build()
-            .unwrap();
-        let token = jwt.for_user(42).access().unwrap();
+    for (name, store) in stores(&rt) {
+        let (jwt, token) = revoking(store);
         let svc = jwt.layer().required().layer(handler());
+        // Checked once: caches are warm.
         let res = rt.block_on(svc.clone().oneshot(request(&token))).unwrap();
         assert_eq!(res.status(), 200, "{name}");
         g.bench_function(name, |b| {
@@ -290,4 +301,40 @@ criterion_group!(
     store_lookup,
     refresh_rotation
 );
-criterion_main!(benches);
+
+/// `LAYER_COUNT="<store> <n>"`: `n` requests through the revoking route on
+/// one store, nothing else (for `scripts/layer_instructions.sh`).
+fn count(spec: &str) {
+    let mut parts = spec.split_whitespace();
+    let (wanted, n) = (
+        parts.next().unwrap().to_owned(),
+        parts.next().unwrap().parse::<usize>().unwrap(),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (name, store) = stores(&rt)
+        .into_iter()
+        .find(|(name, _)| *name == wanted)
+        .unwrap_or_else(|| panic!("store {wanted} unavailable"));
+    let (jwt, token) = revoking(store);
+    let svc = jwt.layer().required().layer(handler());
+    let res = rt.block_on(svc.clone().oneshot(request(&token))).unwrap();
+    assert_eq!(res.status(), 200, "{name}");
+    rt.block_on(async {
+        for _ in 0..n {
+            let res = svc.clone().oneshot(request(&token)).await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    });
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("LAYER_COUNT") {
+        return count(&spec);
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Requests/s of a route behind the auth layer with a revocation check on
 # every request (access revocation on), per revocation store, over HTTP.
-# Three quickstart servers (memory, Redis, Redis with its client-side cache)
+# Three quickstart servers (memory, Redis, Redis with its invalidation-feed cache)
 # take turns on core 0, wrk on core 1; runs are interleaved so machine noise
 # hits all alike, and ratios to the memory store are computed per round.
 #

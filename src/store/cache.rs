@@ -22,6 +22,14 @@ use crate::store::{
     RevocationStore, StoreFuture,
 };
 
+/// `kind` and `id` written into `buf`, as a map key.
+fn component<'b>(buf: &'b mut String, kind: &str, id: &str) -> &'b str {
+    buf.clear();
+    buf.push_str(kind);
+    buf.push_str(id);
+    buf
+}
+
 /// The whole question, as a cache key.
 fn query_key(q: &RevocationQuery<'_>) -> String {
     format!(
@@ -98,15 +106,23 @@ impl ClearMap {
     }
 
     /// Whether every part of `q` is held "not revoked" until after `now`.
+    /// On every request: one key buffer, no other allocation.
     fn known_clear(&self, q: &RevocationQuery<'_>, now: Instant) -> bool {
-        let Some(parts) = Self::components(q) else {
+        if q.user_id.is_some() && q.issued_at.is_none() {
             return false;
-        };
+        }
+        let mut key = String::with_capacity(64);
         let map = self.lock();
-        parts.iter().all(|(key, iat)| {
-            map.get(key)
-                .is_some_and(|(until, from)| *until > now && from <= iat)
-        })
+        let mut clear = |kind: &str, id: &str, iat: u64| {
+            map.get(component(&mut key, kind, id))
+                .is_some_and(|(until, from)| *until > now && *from <= iat)
+        };
+        clear("j:", q.jti, 0)
+            && q.family.is_none_or(|f| clear("f:", f, 0))
+            && match (q.user_id, q.issued_at) {
+                (Some(u), Some(iat)) => clear("u:", u, iat),
+                _ => true,
+            }
     }
 
     /// Holds `q` "not revoked" until `until`, unless an invalidation came
@@ -170,6 +186,9 @@ pub struct RevokedCache<S> {
     ttl: u64,
     /// `j:<jti>`, `f:<family>` or a whole query -> cached until (Unix seconds).
     revoked: Mutex<HashMap<String, u64>>,
+    /// Whether `revoked` may hold whole queries (the check then builds
+    /// that key too; most checks need not).
+    whole_queries: std::sync::atomic::AtomicBool,
     not_revoked: NotRevoked,
 }
 
@@ -196,6 +215,7 @@ impl<S: RevocationStore> RevokedCache<S> {
             capacity: capacity.max(1),
             ttl: ttl.as_secs().max(1),
             revoked: Mutex::new(HashMap::new()),
+            whole_queries: std::sync::atomic::AtomicBool::new(false),
             not_revoked: NotRevoked::Off,
         }
     }
@@ -289,20 +309,33 @@ impl<S: RevocationStore> RevokedCache<S> {
                 // Forgetting is always safe: the store is asked again.
                 map.clear();
             }
+            self.whole_queries
+                .store(map.keys().any(|k| k.starts_with("q:")), Ordering::Relaxed);
         }
         let keep = lifetime.map_or(self.ttl, |l| l.min(self.ttl));
         if keep > 0 {
+            if key.starts_with("q:") {
+                self.whole_queries.store(true, Ordering::Relaxed);
+            }
             map.insert(key, now + keep);
         }
     }
 
     fn known(&self, q: &RevocationQuery<'_>) -> bool {
-        let now = Self::now();
         let map = self.revoked.lock().unwrap_or_else(|p| p.into_inner());
-        let hit = |k: &str| map.get(k).is_some_and(|until| *until > now);
-        hit(&format!("j:{}", q.jti))
-            || q.family.is_some_and(|f| hit(&format!("f:{f}")))
-            || hit(&query_key(q))
+        if map.is_empty() {
+            return false;
+        }
+        let now = Self::now();
+        let mut key = String::with_capacity(64);
+        let mut hit = |kind: &str, id: &str| {
+            map.get(component(&mut key, kind, id))
+                .is_some_and(|until| *until > now)
+        };
+        hit("j:", q.jti)
+            || q.family.is_some_and(|f| hit("f:", f))
+            || (self.whole_queries.load(Ordering::Relaxed)
+                && map.get(&query_key(q)).is_some_and(|until| *until > now))
     }
 }
 
