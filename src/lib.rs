@@ -80,6 +80,7 @@ pub mod endpoints;
 pub mod extract;
 mod jwt;
 mod keys;
+mod observe;
 mod paths;
 #[cfg(feature = "remote-keys")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote-keys")))]

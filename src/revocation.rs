@@ -214,9 +214,15 @@ impl SimpleJwt {
         if let Some(revoked) = store.is_revoked_now(query) {
             return answer(revoked);
         }
-        match store.is_revoked(query).await {
+        let started = std::time::Instant::now();
+        let result = store.is_revoked(query).await;
+        crate::observe::store_latency("is_revoked", started.elapsed());
+        match result {
             Ok(revoked) => answer(revoked),
-            Err(_) => Err(Refusal::Unavailable),
+            Err(e) => {
+                crate::observe::store_failed("is_revoked", &e);
+                Err(Refusal::Unavailable)
+            }
         }
     }
 
@@ -238,14 +244,19 @@ impl SimpleJwt {
         rotation: bool,
         now: u64,
     ) -> Result<Blacklisted, StoreError> {
-        self.require_store()?
+        let outcome = self
+            .require_store()?
             .blacklist(BlacklistEntry {
                 jti: &token.jti,
                 expires_at: self.accepted_until(token),
                 now,
                 rotation,
             })
-            .await
+            .await?;
+        if outcome.inserted() {
+            crate::observe::blacklisted();
+        }
+        Ok(outcome)
     }
 
     /// Revokes every token of `token`'s family (within its user).
@@ -253,7 +264,9 @@ impl SimpleJwt {
         let now = self.now();
         self.require_store()?
             .revoke_family(&Self::family_key(token), self.revoked_until(now), now)
-            .await
+            .await?;
+        crate::observe::family_revoked();
+        Ok(())
     }
 
     /// Blacklists one token until no instance could still accept it.

@@ -101,9 +101,12 @@ where
                                 future: service.call(req),
                             }
                         }
-                        Err(rejection) => State::Reject {
-                            response: Some(rejection.to_response(jwt.settings())),
-                        },
+                        Err(rejection) => {
+                            crate::observe::refused(rejection);
+                            State::Reject {
+                                response: Some(rejection.to_response(jwt.settings())),
+                            }
+                        }
                     };
                     this.state.set(next);
                 }

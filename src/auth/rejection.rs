@@ -50,6 +50,24 @@ pub enum AuthRejection {
 }
 
 impl AuthRejection {
+    /// A fixed code for this reason, for logs and metrics (the `error.type`
+    /// field and the `reason` label; see the `observe` table in the crate
+    /// docs). Stable: part of the public API.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::MissingCredentials => "missing_credentials",
+            Self::BadAuthorizationHeader => "bad_authorization_header",
+            Self::DuplicateAuthorizationHeader => "duplicate_authorization_header",
+            Self::InvalidToken(e) => e.reason(),
+            Self::NoUserId => "no_user_id",
+            Self::UserNotFound => "user_not_found",
+            Self::UserInactive => "user_inactive",
+            Self::PasswordChanged => "password_changed",
+            Self::Csrf(_) => "csrf_failed",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
     /// The layer's answer to a refused user.
     pub(crate) fn user_refused(refusal: UserRefusal) -> Self {
         match refusal {

@@ -185,6 +185,7 @@ fn insert_context<B>(
     token: Option<VerifiedToken>,
     source: Option<CredentialSource>,
 ) {
+    crate::observe::accepted(token.as_ref());
     req.extensions_mut().insert(AuthContext {
         source: source.filter(|_| token.is_some()),
         token,
@@ -198,6 +199,7 @@ impl<S> JwtAuth<S> {
     where
         S: Service<Request<ReqBody>>,
     {
+        crate::observe::refused(rejection);
         ResponseFuture::reject(rejection, &self.layer.jwt)
     }
 }

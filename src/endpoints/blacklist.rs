@@ -32,13 +32,13 @@ pub(crate) async fn blacklist(
     match jwt.spend(&token, false).await {
         Ok(Blacklisted::Inserted) => {}
         Ok(Blacklisted::Existing { .. }) => return Err(reuse(jwt, &token).await),
-        Err(_) => return Err(ApiError::Unavailable),
+        Err(e) => return Err(ApiError::store("blacklist")(e)),
     }
     if jwt.settings().tracks_families() {
         // Every access token minted from this login dies with it.
         jwt.revoke_family(&token)
             .await
-            .map_err(|_| ApiError::Unavailable)?;
+            .map_err(ApiError::store("revoke_family"))?;
     }
     if jwt.settings().check_access_revocation {
         // The access token sent along, if valid and the same user's, goes too.
@@ -47,7 +47,7 @@ pub(crate) async fn blacklist(
                 if access.user_id() == token.user_id() {
                     jwt.blacklist(&access)
                         .await
-                        .map_err(|_| ApiError::Unavailable)?;
+                        .map_err(ApiError::store("blacklist"))?;
                 }
             }
         }

@@ -54,6 +54,15 @@ impl From<crate::auth::CsrfFailure> for ApiError {
 }
 
 impl ApiError {
+    /// The answer to a failed store call `operation`: 503, with the cause
+    /// reported to traces and metrics (never to the client).
+    pub(crate) fn store(operation: &'static str) -> impl FnOnce(crate::store::StoreError) -> Self {
+        move |e| {
+            crate::observe::store_failed(operation, &e);
+            Self::Unavailable
+        }
+    }
+
     /// An endpoint's answer to a refused token.
     pub(crate) fn refused(refusal: Refusal) -> Self {
         match refusal {

@@ -38,7 +38,7 @@ pub(crate) async fn logout_all(
         .ok_or(ApiError::Auth(AuthRejection::NoUserId))?;
     jwt.logout_everywhere(user_id)
         .await
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(ApiError::store("revoke_user_before"))?;
     let mut res = token_response(StatusCode::OK, &json!({}));
     cookie_mode::clear(jwt.settings(), &mut res);
     Ok(res)

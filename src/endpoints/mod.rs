@@ -268,6 +268,20 @@ enum Post {
 }
 
 impl Kind {
+    /// The route's name in traces.
+    fn route(self) -> &'static str {
+        match self {
+            Self::Post(Post::ObtainPair) => "obtain_pair",
+            Self::Post(Post::Refresh) => "refresh",
+            Self::Post(Post::Verify) => "verify",
+            Self::Post(Post::Blacklist) => "blacklist",
+            Self::Post(Post::ObtainSliding) => "obtain_sliding",
+            Self::Post(Post::RefreshSliding) => "refresh_sliding",
+            Self::LogoutAll => "logout_all",
+            Self::Jwks => "jwks",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Post(Post::ObtainPair) => "Token Obtain Pair",
@@ -323,6 +337,7 @@ where
                 Ok(res) => res,
                 Err(e) => no_store(e.into_response(shared.jwt.settings())),
             };
+            crate::observe::endpoint(kind.route(), res.status());
             Ok(res.map(Full::new))
         })
     }

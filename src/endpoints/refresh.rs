@@ -77,7 +77,7 @@ pub(crate) async fn refresh(
                     Some(at) => (at, true),
                     None => return Err(reuse(jwt, &token).await),
                 },
-                Err(_) => return Err(ApiError::Unavailable),
+                Err(e) => return Err(ApiError::store("blacklist")(e)),
             },
         };
         let rotation = jwt.successors(&token, Some(at));
@@ -93,7 +93,7 @@ pub(crate) async fn refresh(
         if jwt
             .is_revoked(&probe)
             .await
-            .map_err(|_| ApiError::Unavailable)?
+            .map_err(ApiError::store("is_revoked"))?
         {
             return Err(if retry {
                 reuse(jwt, &token).await
@@ -110,7 +110,7 @@ pub(crate) async fn refresh(
     rotation
         .record(jwt)
         .await
-        .map_err(|_| ApiError::Unavailable)?;
+        .map_err(ApiError::store("record_outstanding"))?;
     let (access, refresh) = rotation.sign(jwt).map_err(mint_error)?;
     Ok(issued(
         shared,

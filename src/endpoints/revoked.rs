@@ -11,6 +11,7 @@ use crate::token::{TokenError, VerifiedToken};
 /// its whole family is revoked (thief and victim are both logged out); the
 /// answer is "Token is blacklisted" either way.
 pub(crate) async fn reuse(jwt: &SimpleJwt, token: &VerifiedToken) -> ApiError {
+    crate::observe::reuse_detected();
     if jwt.settings().reuse_detection
         && jwt.store().is_some()
         && jwt.revoke_family(token).await.is_err()
@@ -38,7 +39,7 @@ pub(crate) async fn rotated_within_grace(
         None => jwt
             .spend(token, false)
             .await
-            .map_err(|_| ApiError::Unavailable)?,
+            .map_err(ApiError::store("blacklist"))?,
     };
     let Blacklisted::Existing {
         rotated_at: Some(at),

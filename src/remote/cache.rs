@@ -346,6 +346,10 @@ impl Source {
                     fetched.ttl * 4 / 5
                 }
                 Err(e) => {
+                    let url = match &self.config.location {
+                        Location::JwksUrl(url) | Location::Discovery(url) => url,
+                    };
+                    crate::observe::key_fetch_failed(url, e.kind(), e);
                     state.last_failure = Some((SystemTime::now(), e.to_string()));
                     state.failures += 1;
                     state.streak = state.streak.saturating_add(1);

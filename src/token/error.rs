@@ -39,3 +39,22 @@ pub enum TokenError {
     #[error("Signing keys are unavailable")]
     KeysUnavailable,
 }
+
+impl TokenError {
+    /// A fixed code for this error, for logs and metrics. Stable.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Invalid => "token_invalid",
+            Self::Expired => "token_expired",
+            Self::WrongType => "token_wrong_type",
+            Self::NoType => "token_no_type",
+            Self::NoId => "token_no_id",
+            Self::NoExp => "token_no_exp",
+            Self::Blacklisted => "token_blacklisted",
+            Self::RefreshExpired => "token_refresh_expired",
+            Self::NoRefreshExp => "token_no_refresh_exp",
+            Self::NoUserId => "no_user_id",
+            Self::KeysUnavailable => "keys_unavailable",
+        }
+    }
+}

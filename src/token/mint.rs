@@ -202,6 +202,7 @@ impl Inner {
             .map_err(|e| MintError::Signing(e.to_string()))?;
         token.push('.');
         token.push_str(&signature);
+        crate::observe::issued(claims.token_type.as_str());
         Ok(token)
     }
 
