@@ -80,7 +80,7 @@ pub mod endpoints;
 pub mod extract;
 mod jwt;
 mod keys;
-mod observe;
+pub mod observe;
 mod paths;
 #[cfg(feature = "remote-keys")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote-keys")))]
