@@ -89,6 +89,9 @@ mod response;
 mod revocation;
 mod settings;
 pub mod store;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod token;
 mod token_type;
 mod user;
