@@ -5,12 +5,16 @@
 # bench binary runs 0 and N requests; the difference divided by N is one
 # request.
 #
-#   scripts/layer_instructions.sh        # N=2000
+#   scripts/layer_instructions.sh        # N=2000, every feature
+#   FEATURES="--features sqlite,postgres,redis" STORES=memory scripts/layer_instructions.sh
+#                                        # tracing and metrics off
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N="${N:-2000}"
-cargo bench --all-features --bench layer --no-run --quiet 2>/dev/null
+FEATURES="${FEATURES:---all-features}"
+# shellcheck disable=SC2086
+cargo bench $FEATURES --bench layer --no-run --quiet 2>/dev/null
 BIN=$(ls -t target/release/deps/layer-* | grep -v '\.d$' | head -1)
 
 count() {
@@ -22,7 +26,7 @@ count() {
 }
 
 memory=""
-for store in memory redis_invalidation_feed redis postgres_invalidation_feed postgres_not_revoked_cache postgres; do
+for store in ${STORES:-memory redis_invalidation_feed redis postgres_invalidation_feed postgres_not_revoked_cache postgres}; do
     zero=$(count "$store" 0)
     many=$(count "$store" "$N")
     per=$(( (many - zero) / N ))

@@ -1,6 +1,8 @@
 //! Traces and metrics (features `tracing` and `metrics`): a subscriber and a
 //! recorder installed for one test each see the documented names, fields and
 //! labels, store failures keep their cause, and no token ever appears.
+//! Built with both features (`cargo test --all-features`).
+#![cfg(all(feature = "tracing", feature = "metrics"))]
 
 mod common;
 #[macro_use]
