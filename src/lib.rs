@@ -76,6 +76,9 @@
 pub mod auth;
 pub mod clock;
 pub mod cookies;
+#[cfg(feature = "django")]
+#[cfg_attr(docsrs, doc(cfg(feature = "django")))]
+pub mod django;
 pub mod endpoints;
 pub mod extract;
 mod jwt;

@@ -723,26 +723,8 @@ impl Drop for PyIdp {
     }
 }
 
-/// The Python with PyJWT: `TOWER_SIMPLEJWT_PYTHON`, else the virtual
-/// environment `.ci/run` makes.
 fn python() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("TOWER_SIMPLEJWT_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-venv/bin/python")
-        });
-    if path.exists() {
-        Some(path)
-    } else {
-        common::services::unavailable(
-            "PyJWT",
-            format!(
-                "no Python at {} (create it with `python3 -m venv target/interop-venv && \
-                 target/interop-venv/bin/pip install -r tests/interop/requirements.txt`)",
-                path.display()
-            ),
-        )
-    }
+    common::services::interop_python("PyJWT")
 }
 
 fn start_py_idp() -> Option<PyIdp> {

@@ -166,3 +166,26 @@ pub async fn redis_reachable() -> Option<()> {
         Err(_) => unavailable("Redis", "timed out"),
     }
 }
+
+/// The Python of the interoperability tests (PyJWT, Django, Simple JWT):
+/// `TOWER_SIMPLEJWT_PYTHON`, else the virtual environment `.ci/run` makes;
+/// otherwise skips (or fails under CI), saying how to make it.
+pub fn interop_python(what: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("TOWER_SIMPLEJWT_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/interop-venv/bin/python")
+        });
+    if path.exists() {
+        Some(path)
+    } else {
+        unavailable(
+            what,
+            format!(
+                "no Python at {} (create it with `python3 -m venv target/interop-venv && \
+                 target/interop-venv/bin/pip install -r tests/interop/requirements.txt`)",
+                path.display()
+            ),
+        )
+    }
+}

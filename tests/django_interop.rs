@@ -1,0 +1,337 @@
+//! Against Django itself (feature `django`): hashes Django made are
+//! verified here and hashes made here are verified by Django; Simple JWT's
+//! revoke claim is computed the same; and `DjangoUsers` logs in users that
+//! Django created, in a SQLite file and in PostgreSQL, through the token
+//! endpoints. Django runs from the interop virtual environment
+//! (`tests/interop/requirements.txt`, pinned).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use tower_simplejwt::django::hashers::{check_password, make_password, must_update, revoke_claim};
+use tower_simplejwt::django::{DjangoUser, DjangoUsers};
+use tower_simplejwt::endpoints::TokenEndpoints;
+use tower_simplejwt::{CurrentUser, MemoryStore, SimpleJwt};
+
+use common::services::{database_url, interop_python, run_id};
+
+const PASSWORD: &str = "pässwörd with spaces 1";
+/// For Django's user commands, which split on spaces.
+const USER_PASSWORD: &str = "pässwörd-1";
+
+fn script(name: &str) -> String {
+    format!("{}/tests/interop/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn django_hashes(args: &[&str]) -> Option<String> {
+    let python = interop_python("Django")?;
+    let out = Command::new(python)
+        .arg(script("django_hashes.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn every_hash_django_makes_is_verified_here_and_no_other_password_is() {
+    let Some(lines) = django_hashes(&["make", PASSWORD]) else {
+        return;
+    };
+    let mut seen = Vec::new();
+    for line in lines.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let (hasher, encoded) = (
+            v["hasher"].as_str().unwrap(),
+            v["encoded"].as_str().unwrap(),
+        );
+        let expected = hasher != "unusable";
+        assert_eq!(
+            check_password(PASSWORD, encoded),
+            expected,
+            "{hasher}: {encoded}"
+        );
+        assert!(
+            !check_password("pässwörd with spaces 2", encoded),
+            "{hasher}"
+        );
+        assert!(!check_password("", encoded), "{hasher}");
+        // A changed hash matches nothing.
+        let tampered = format!("{}A", &encoded[..encoded.len() - 1]);
+        if tampered != encoded {
+            assert!(!check_password(PASSWORD, &tampered), "{hasher}: {tampered}");
+        }
+        seen.push(hasher.to_owned());
+    }
+    assert_eq!(
+        seen,
+        [
+            "pbkdf2_sha256",
+            "pbkdf2_sha1",
+            "argon2",
+            "bcrypt_sha256",
+            "bcrypt",
+            "scrypt",
+            "md5",
+            "unusable"
+        ]
+    );
+}
+
+#[test]
+fn django_verifies_the_hashes_made_here_and_would_not_rehash_them() {
+    let encoded = make_password(PASSWORD, 1_000_000);
+    let Some(answer) = django_hashes(&["check", PASSWORD, &encoded]) else {
+        return;
+    };
+    assert_eq!(answer.trim(), "true");
+    assert_eq!(
+        django_hashes(&["check", "wrong", &encoded]).unwrap().trim(),
+        "false"
+    );
+    assert!(!must_update(&encoded, 1_000_000));
+    assert!(must_update(&encoded, 1_000_001));
+    assert!(must_update("md5$salt$0123", 1_000_000));
+}
+
+#[test]
+fn the_revoke_claim_is_simple_jwts() {
+    for encoded in [
+        make_password(PASSWORD, 1_000),
+        "!unusable".to_owned(),
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA".to_owned(),
+    ] {
+        let Some(theirs) = django_hashes(&["revoke", &encoded]) else {
+            return;
+        };
+        assert_eq!(revoke_claim(&encoded), theirs.trim(), "{encoded}");
+    }
+}
+
+/// Django's own process, migrated, answering commands about its users.
+struct Django {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Django {
+    fn start(args: &[&str]) -> Option<Self> {
+        let python = interop_python("Django")?;
+        let mut child = Command::new(python)
+            .arg(script("django_users.py"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut ready = String::new();
+        stdout.read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "ready", "Django did not start");
+        Some(Self {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn ask(&mut self, command: &str) -> String {
+        writeln!(self.stdin, "{command}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer).unwrap();
+        answer.trim().to_owned()
+    }
+}
+
+impl Drop for Django {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn me(CurrentUser(user): CurrentUser<DjangoUser>) -> String {
+    user.username
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
+}
+
+fn login(username: &str, password: &str) -> Request<Body> {
+    Request::post("/api/token/")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"username": username, "password": password}).to_string(),
+        ))
+        .unwrap()
+}
+
+fn get_me(access: &str) -> Request<Body> {
+    Request::get("/me")
+        .header("authorization", format!("Bearer {access}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The scenario on either database: Django's users log in through the
+/// token endpoints, inactive ones never; a password changed in Django ends
+/// the tokens issued before (`CHECK_REVOKE_TOKEN`); `last_login` is set;
+/// a low-iteration hash is rehashed in a format Django still verifies.
+async fn users_created_by_django_log_in(django: &mut Django, users: DjangoUsers) {
+    let id = django.ask(&format!("create alice {USER_PASSWORD} 1"));
+    django.ask("create bob builder-pass 0");
+    let users = users.with_rehash(1_000_000).verify().await.unwrap();
+    let jwt = SimpleJwt::builder()
+        .with_secret(b"django-interop-secret-at-least-32-bytes!")
+        .with_store(MemoryStore::new())
+        .with_check_revoke_token(true)
+        .with_update_last_login(true)
+        .build()
+        .unwrap();
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .with_credentials(users.clone())
+        .with_user_resolver(users.clone())
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route("/me", get(me))
+        .merge(endpoints.router())
+        .layer(jwt.layer().with_user_resolver(users.clone()));
+
+    let (status, body) = call(&app, login("alice", USER_PASSWORD)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let access = body["access"].as_str().unwrap().to_owned();
+    let claims = jwt
+        .validate(&access, tower_simplejwt::TokenType::Access)
+        .unwrap();
+    assert_eq!(claims.user_id(), Some(id.as_str()));
+    assert_eq!(
+        call(&app, get_me(&access)).await,
+        (StatusCode::OK, Value::String("alice".into()))
+    );
+    assert_ne!(django.ask("last_login alice"), "None", "last_login was set");
+
+    // Wrong password, unknown user, inactive user: one answer.
+    let refused = json!({"detail": "No active account found with the given credentials"});
+    for (user, password) in [
+        ("alice", "wrong"),
+        ("nobody", USER_PASSWORD),
+        ("bob", "builder-pass"),
+    ] {
+        assert_eq!(
+            call(&app, login(user, password)).await,
+            (StatusCode::UNAUTHORIZED, refused.clone()),
+            "{user}"
+        );
+    }
+
+    // A password change made in Django ends the Rust side's tokens.
+    django.ask("password alice new-secret-2");
+    let (status, body) = call(&app, get_me(&access)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "password_changed", "{body}");
+    assert_eq!(
+        call(&app, login("alice", USER_PASSWORD)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = call(&app, login("alice", "new-secret-2")).await;
+    assert_eq!(status, StatusCode::OK);
+    let access = body["access"].as_str().unwrap().to_owned();
+
+    // Deactivated in Django: refused by the Rust side.
+    django.ask("deactivate alice");
+    let (status, body) = call(&app, get_me(&access)).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("user_inactive"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_created_by_django_in_sqlite_log_in_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("django.sqlite3");
+    let Some(mut django) = Django::start(&["sqlite", path.to_str().unwrap()]) else {
+        return;
+    };
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    users_created_by_django_log_in(&mut django, DjangoUsers::sqlite(pool)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_created_by_django_in_postgres_log_in_here() {
+    let schema = format!("django_{}", run_id());
+    let url = database_url();
+    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+        return;
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(
+            url.parse::<sqlx::postgres::PgConnectOptions>()
+                .unwrap()
+                .options([("search_path", schema.as_str())]),
+        )
+        .await
+        .unwrap();
+    users_created_by_django_log_in(&mut django, DjangoUsers::postgres(pool.clone())).await;
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&pool)
+        .await;
+}
+
+/// A hash of fewer iterations than asked is replaced on login, in a format
+/// Django still verifies, and the old password keeps working on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehash_on_login_is_verified_by_django() {
+    use tower_simplejwt::endpoints::CredentialChecker;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("django.sqlite3");
+    let Some(mut django) = Django::start(&["sqlite", path.to_str().unwrap()]) else {
+        return;
+    };
+    django.ask(&format!("create carol {USER_PASSWORD} 1"));
+    let before = django.ask("hash carol");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    // Django made 1,000,000 iterations; ask for more.
+    let users = DjangoUsers::sqlite(pool)
+        .with_rehash(1_000_001)
+        .verify()
+        .await
+        .unwrap();
+    let login = users.check("carol", USER_PASSWORD).await.unwrap().unwrap();
+    let after = django.ask("hash carol");
+    assert_ne!(before, after);
+    assert!(after.starts_with("pbkdf2_sha256$1000001$"), "{after}");
+    assert_eq!(django.ask(&format!("check carol {USER_PASSWORD}")), "true");
+    assert!(login.password_fingerprint.is_some());
+}

@@ -1,0 +1,76 @@
+"""A Django project's user table, made by Django itself, for tests/django_interop.rs.
+
+    django_users.py sqlite <path>             migrate django.contrib.auth into a SQLite file
+    django_users.py postgres <url> <schema>   the same in a PostgreSQL schema
+followed by commands on stdin, one per line, answered with one line each:
+    create <username> <password> <active 0|1>   prints the new user's id
+    password <username> <new password>          set_password + save; prints the new hash
+    hash <username>                             prints the stored hash
+    deactivate <username>                       prints ok
+    check <username> <password>                 prints true or false (Django's check_password)
+"""
+import sys
+from urllib.parse import urlparse
+
+import django
+from django.conf import settings
+
+kind = sys.argv[1]
+if kind == "sqlite":
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": sys.argv[2]}
+else:
+    url = urlparse(sys.argv[2])
+    database = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.path.lstrip("/"),
+        "USER": url.username or "postgres",
+        "HOST": url.hostname,
+        "PORT": url.port or 5432,
+        "OPTIONS": {"options": f"-c search_path={sys.argv[3]}"},
+    }
+settings.configure(
+    DATABASES={"default": database},
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"],
+    SECRET_KEY="interop",
+    USE_TZ=True,
+    PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ],
+)
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+if kind == "postgres":
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {sys.argv[3]}")
+call_command("migrate", verbosity=0)
+print("ready", flush=True)
+
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    command, args = words[0], words[1:]
+    if command == "create":
+        user = User.objects.create_user(args[0], password=args[1], is_active=args[2] == "1")
+        print(user.id, flush=True)
+    elif command == "password":
+        user = User.objects.get(username=args[0])
+        user.set_password(args[1])
+        user.save()
+        print(user.password, flush=True)
+    elif command == "hash":
+        print(User.objects.get(username=args[0]).password, flush=True)
+    elif command == "deactivate":
+        User.objects.filter(username=args[0]).update(is_active=False)
+        print("ok", flush=True)
+    elif command == "check":
+        user = User.objects.get(username=args[0])
+        print("true" if user.check_password(args[1]) else "false", flush=True)
+    elif command == "last_login":
+        print(User.objects.get(username=args[0]).last_login, flush=True)
