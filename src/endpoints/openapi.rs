@@ -136,7 +136,6 @@ pub fn add_bearer_scheme(openapi: &mut OpenApi) {
 /// assert_eq!(json["components"]["securitySchemes"][BEARER_AUTH]["scheme"], "bearer");
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
-#[non_exhaustive]
 pub struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -355,7 +354,11 @@ impl<'a> Describe<'a> {
                     "A token that fails validation",
                     token_not_valid("Token is invalid"),
                 ));
-                unauthorized.push(("expired", "An expired token", token_not_valid("Token is expired")));
+                unauthorized.push((
+                    "expired",
+                    "An expired token",
+                    token_not_valid("Token is expired"),
+                ));
                 if post != Post::Verify {
                     unauthorized.push((
                         "wrong_type",
@@ -418,7 +421,11 @@ impl<'a> Describe<'a> {
                 } else {
                     json!({ "access": access })
                 };
-                ok.push(("refreshed", "A new access token", self.with_expiration(body)));
+                ok.push((
+                    "refreshed",
+                    "A new access token",
+                    self.with_expiration(body),
+                ));
             }
             Post::ObtainSliding | Post::RefreshSliding => {
                 let mut body = json!({ "token": example_token(self.settings, "sliding") });
@@ -534,7 +541,11 @@ impl<'a> Describe<'a> {
                 "The token fails validation",
                 messages("Token is invalid"),
             ),
-            ("blacklisted", "The token was revoked", messages("Token is blacklisted")),
+            (
+                "blacklisted",
+                "The token was revoked",
+                messages("Token is blacklisted"),
+            ),
             (
                 "bad_authorization_header",
                 "`Authorization: Bearer` without a token, or with two",
@@ -695,7 +706,12 @@ impl<'a> Describe<'a> {
 
     /// The refresh body, as cookie mode's expirations change it.
     fn with_expiration(&self, mut body: Value) -> Value {
-        if self.settings.cookies.as_ref().is_some_and(|c| c.expiration_in_body) {
+        if self
+            .settings
+            .cookies
+            .as_ref()
+            .is_some_and(|c| c.expiration_in_body)
+        {
             body["access_expiration"] = json!("2026-01-01T00:05:00Z");
             if self.settings.rotate_refresh_tokens {
                 body["refresh_expiration"] = json!("2026-01-02T00:00:00Z");
@@ -787,7 +803,10 @@ impl<'a> Describe<'a> {
                 "TokenObtainRequest",
                 ObjectBuilder::new()
                     .schema_type(Type::Object)
-                    .property(username, string().description(Some("Trimmed of surrounding whitespace.")))
+                    .property(
+                        username,
+                        string().description(Some("Trimmed of surrounding whitespace.")),
+                    )
                     .required(username)
                     .property(
                         "password",
@@ -989,7 +1008,10 @@ fn unavailable_response() -> ResponseBuilder {
         "An outage",
         json!({ "detail": "Service temporarily unavailable.", "code": "service_unavailable" }),
     )
-    .header("Retry-After", string_header("Seconds to wait before retrying."))
+    .header(
+        "Retry-After",
+        string_header("Seconds to wait before retrying."),
+    )
 }
 
 fn token_not_valid(message: &str) -> Value {
