@@ -589,7 +589,7 @@ impl<'a> Describe<'a> {
                 "401",
                 unauthorized_response("The caller was not authenticated.", unauthorized, settings),
             );
-        if let Some(_cookie) = &settings.auth_cookie {
+        if settings.auth_cookie.is_some() {
             op = op
                 .security(SecurityRequirement::new(COOKIE_AUTH, Vec::<String>::new()))
                 .response("403", csrf_response());
