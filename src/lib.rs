@@ -70,6 +70,7 @@
 //! | `sqlite`, `postgres` | no | SQL revocation store (sqlx) |
 //! | `redis` | no | Redis revocation store |
 //! | `remote-keys` | no | keys fetched from a JWK Set URL or OpenID Connect discovery ([`remote`]) |
+//! | `openapi` | no | an OpenAPI 3.1 document of the token routes and the `bearerAuth` scheme (utoipa; [`endpoints::openapi`]) |
 //! | `conformance` | no | the store conformance suite, for custom stores |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

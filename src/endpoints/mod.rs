@@ -42,6 +42,9 @@ mod error;
 mod jwks;
 mod logout_all;
 mod obtain;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod refresh;
 mod request;
 mod revoked;
@@ -244,6 +247,35 @@ impl TokenEndpoints {
     /// `GET /.well-known/jwks.json`: the public JWK Set.
     pub fn jwks(&self) -> TokenEndpoint {
         self.endpoint(Kind::Jwks)
+    }
+
+    /// The routes that are mounted, at their configured paths: `router()`
+    /// mounts them and the OpenAPI document describes them, from this one
+    /// list. Routes that could only fail are left out: without a store the
+    /// blacklist and log-out-everywhere routes, without a signing key every
+    /// route that mints.
+    #[cfg(any(feature = "axum", feature = "openapi"))]
+    fn mounted(&self) -> Vec<(&str, TokenEndpoint)> {
+        let paths = &self.shared.jwt.settings().token_paths;
+        let mut routes = vec![
+            (paths.verify.as_str(), self.verify()),
+            (paths.jwks.as_str(), self.jwks()),
+        ];
+        if self.shared.jwt.can_sign() {
+            routes.extend([
+                (paths.obtain_pair.as_str(), self.obtain_pair()),
+                (paths.refresh.as_str(), self.refresh()),
+                (paths.obtain_sliding.as_str(), self.obtain_sliding()),
+                (paths.refresh_sliding.as_str(), self.refresh_sliding()),
+            ]);
+        }
+        if self.shared.jwt.store().is_some() {
+            routes.extend([
+                (paths.blacklist.as_str(), self.blacklist()),
+                (paths.logout_all.as_str(), self.logout_all()),
+            ]);
+        }
+        routes
     }
 }
 

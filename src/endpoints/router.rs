@@ -41,21 +41,9 @@ impl TokenEndpoints {
     /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        let paths = &self.shared.jwt.settings().token_paths;
-        let mut router = Router::new()
-            .route_service(&paths.verify, self.verify())
-            .route_service(&paths.jwks, self.jwks());
-        if self.shared.jwt.can_sign() {
-            router = router
-                .route_service(&paths.obtain_pair, self.obtain_pair())
-                .route_service(&paths.refresh, self.refresh())
-                .route_service(&paths.obtain_sliding, self.obtain_sliding())
-                .route_service(&paths.refresh_sliding, self.refresh_sliding());
-        }
-        if self.shared.jwt.store().is_some() {
-            router = router
-                .route_service(&paths.blacklist, self.blacklist())
-                .route_service(&paths.logout_all, self.logout_all());
+        let mut router = Router::new();
+        for (path, endpoint) in self.mounted() {
+            router = router.route_service(path, endpoint);
         }
         router
     }
