@@ -319,21 +319,34 @@ impl<S: RevocationStore> FailingStore<S> {
         )
     }
 
-    fn down(&self) -> Option<StoreError> {
+    fn outage(&self) -> Option<StoreError> {
         self.failing.load(Ordering::SeqCst).then(|| {
+            // A cause, as a real backend's error has: what traces show.
+            let cause = std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused (testing::FailingStore)",
+            );
             StoreError::new(
                 StoreErrorKind::Unavailable,
-                "failing on purpose (testing::FailingStore)",
-                None,
+                "failing on purpose",
+                Some(Box::new(cause)),
             )
         })
+    }
+
+    /// A store that is down from the start, and stays down (for tests of
+    /// the outage path alone).
+    pub fn down(inner: S) -> Self {
+        let (store, switch) = Self::new(inner);
+        switch.fail();
+        store
     }
 }
 
 /// `inner`'s call, unless the store is down.
 macro_rules! unless_down {
     ($self:ident, $call:expr) => {
-        match $self.down() {
+        match $self.outage() {
             Some(e) => Box::pin(async move { Err(e) }),
             None => $call,
         }

@@ -20,7 +20,7 @@ async fn make() -> Option<SharedStore> {
 endpoint_suite!(make());
 
 fn down_app() -> suite::App {
-    let (b, clock) = suite::base(Arc::new(common::DownStore));
+    let (b, clock) = suite::base(Arc::new(common::down_store()));
     suite::app_with(
         b.with_rotate_refresh_tokens(true)
             .with_blacklist_after_rotation(true),

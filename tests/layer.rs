@@ -338,7 +338,7 @@ async fn logout_everywhere_revokes_earlier_tokens_only() {
 
 #[tokio::test]
 async fn store_down_fails_closed_with_503() {
-    let (jwt, _) = revoking(DownStore);
+    let (jwt, _) = revoking(down_store());
     let token = jwt.for_user(1).access().unwrap();
     let (status, headers, body, calls, rejection) = call(jwt.layer(), bearer(&token)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

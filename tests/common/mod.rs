@@ -110,69 +110,7 @@ pub fn not_valid(message: &str) -> Value {
     })
 }
 
-/// A store whose backend is down: every call fails.
-#[derive(Debug, Clone, Default)]
-pub struct DownStore;
-
-fn down<'a, T: Send + 'a>() -> tower_simplejwt::store::StoreFuture<'a, T> {
-    Box::pin(async {
-        Err(tower_simplejwt::store::StoreError::new(
-            tower_simplejwt::store::StoreErrorKind::Unavailable,
-            "connection refused (test)",
-            None,
-        ))
-    })
-}
-
-impl tower_simplejwt::RevocationStore for DownStore {
-    fn name(&self) -> &'static str {
-        "down"
-    }
-    fn blacklist<'a>(
-        &'a self,
-        _: tower_simplejwt::store::BlacklistEntry<'a>,
-    ) -> tower_simplejwt::store::StoreFuture<'a, tower_simplejwt::store::Blacklisted> {
-        down()
-    }
-    fn revoke_family<'a>(
-        &'a self,
-        _: &'a str,
-        _: u64,
-        _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
-        down()
-    }
-    fn revoke_user_before<'a>(
-        &'a self,
-        _: &'a str,
-        _: u64,
-        _: u64,
-        _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'a, ()> {
-        down()
-    }
-    fn is_revoked<'a>(
-        &'a self,
-        _: tower_simplejwt::store::RevocationQuery<'a>,
-    ) -> tower_simplejwt::store::StoreFuture<'a, bool> {
-        down()
-    }
-    fn record_outstanding(
-        &self,
-        _: tower_simplejwt::store::OutstandingToken,
-        _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'_, ()> {
-        down()
-    }
-    fn outstanding_for_user<'a>(
-        &'a self,
-        _: &'a str,
-        _: u64,
-    ) -> tower_simplejwt::store::StoreFuture<'a, Vec<tower_simplejwt::store::OutstandingToken>>
-    {
-        down()
-    }
-    fn flush_expired(&self, _: u64) -> tower_simplejwt::store::StoreFuture<'_, u64> {
-        down()
-    }
+/// A store whose backend is down: every call fails (the testing kit's).
+pub fn down_store() -> tower_simplejwt::testing::FailingStore<tower_simplejwt::MemoryStore> {
+    tower_simplejwt::testing::FailingStore::down(tower_simplejwt::MemoryStore::new())
 }
