@@ -24,6 +24,8 @@ use tower_simplejwt::{CurrentUser, MemoryStore, SimpleJwt};
 use common::services::{database_url, interop_python, run_id};
 
 const PASSWORD: &str = "pässwörd with spaces 1";
+/// The signing key both sides share (Simple JWT's `SIGNING_KEY`).
+const SECRET: &[u8] = b"django-interop-secret-at-least-32-bytes!";
 /// For Django's user commands, which split on spaces.
 const USER_PASSWORD: &str = "pässwörd-1";
 
@@ -132,6 +134,10 @@ impl Django {
     fn start(args: &[&str]) -> Option<Self> {
         let python = interop_python("Django")?;
         let mut child = Command::new(python)
+            .env(
+                "SIMPLEJWT_SECRET",
+                String::from_utf8_lossy(SECRET).into_owned(),
+            )
             .arg(script("django_users.py"))
             .args(args)
             .stdin(Stdio::piped())
@@ -207,7 +213,7 @@ async fn users_created_by_django_log_in(django: &mut Django, users: DjangoUsers)
     django.ask("create bob builder-pass 0");
     let users = users.with_rehash(1_000_000).verify().await.unwrap();
     let jwt = SimpleJwt::builder()
-        .with_secret(b"django-interop-secret-at-least-32-bytes!")
+        .with_secret(SECRET)
         .with_store(MemoryStore::new())
         .with_check_revoke_token(true)
         .with_update_last_login(true)
@@ -334,4 +340,139 @@ async fn a_rehash_on_login_is_verified_by_django() {
     assert!(after.starts_with("pbkdf2_sha256$1000001$"), "{after}");
     assert_eq!(django.ask(&format!("check carol {USER_PASSWORD}")), "true");
     assert!(login.password_fingerprint.is_some());
+}
+
+fn refresh_request(path: &str, refresh: &str) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "refresh": refresh }).to_string()))
+        .unwrap()
+}
+
+fn field(answer: &str, name: &str) -> String {
+    let v: Value = serde_json::from_str(answer).unwrap_or_else(|_| panic!("Django said {answer}"));
+    v[name].as_str().unwrap().to_owned()
+}
+
+/// One blacklist for both sides (Simple JWT's `token_blacklist` tables):
+/// pairs from either side refresh on the other, and a logout or a rotation
+/// on one side is refused by the other.
+async fn the_blacklist_is_shared_with_simple_jwt(
+    django: &mut Django,
+    users: DjangoUsers,
+    store: tower_simplejwt::store::sql::SqlStore,
+) {
+    django.ask("create dave pw-dave 1");
+    store.migrate().await.unwrap();
+    let jwt = SimpleJwt::builder()
+        .with_secret(SECRET)
+        .with_store(store.with_django_blacklist())
+        .with_rotate_refresh_tokens(true)
+        .with_blacklist_after_rotation(true)
+        .build()
+        .unwrap();
+    let endpoints = TokenEndpoints::builder(jwt.clone())
+        .with_credentials(users.clone())
+        .with_user_resolver(users)
+        .build()
+        .unwrap();
+    let app = Router::new().merge(endpoints.router());
+    let blacklisted = json!({"detail": "Token is blacklisted", "code": "token_not_valid"});
+
+    // A pair from here refreshes on Django; Django's rotation is then
+    // refused here.
+    let (status, body) = call(&app, login("dave", "pw-dave")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ours = body["refresh"].as_str().unwrap().to_owned();
+    let theirs = django.ask(&format!("refresh {ours}"));
+    assert!(field(&theirs, "refresh").len() > 20, "{theirs}");
+    assert_eq!(
+        call(&app, refresh_request("/api/token/refresh/", &ours)).await,
+        (StatusCode::UNAUTHORIZED, blacklisted.clone())
+    );
+
+    // A pair from Django, logged out here: Django refuses it.
+    let pair = django.ask("obtain dave pw-dave");
+    let theirs = field(&pair, "refresh");
+    assert_eq!(django.ask(&format!("verify {theirs}")), "valid");
+    assert_eq!(
+        call(&app, refresh_request("/api/token/blacklist/", &theirs)).await,
+        (StatusCode::OK, json!({}))
+    );
+    assert_eq!(
+        django.ask(&format!("verify {theirs}")),
+        "error Token is blacklisted"
+    );
+
+    // A pair from Django refreshed here (rotation): Django refuses the old one.
+    let theirs = field(&django.ask("obtain dave pw-dave"), "refresh");
+    let (status, body) = call(&app, refresh_request("/api/token/refresh/", &theirs)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        django.ask(&format!("verify {theirs}")),
+        "error Token is blacklisted"
+    );
+    // The new one, issued here, is valid there (and recorded as outstanding).
+    let new = body["refresh"].as_str().unwrap().to_owned();
+    assert_eq!(django.ask(&format!("verify {new}")), "valid");
+
+    // Logged out on Django: refused here, by verify as by refresh.
+    assert_eq!(django.ask(&format!("blacklist {new}")), "ok");
+    let verify = Request::post("/api/token/verify/")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "token": new }).to_string()))
+        .unwrap();
+    assert_eq!(
+        call(&app, verify).await,
+        (StatusCode::UNAUTHORIZED, blacklisted.clone())
+    );
+    assert_eq!(
+        call(&app, refresh_request("/api/token/refresh/", &new)).await,
+        (StatusCode::UNAUTHORIZED, blacklisted)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blacklist_is_shared_with_simple_jwt_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("django.sqlite3");
+    let Some(mut django) = Django::start(&["sqlite", path.to_str().unwrap()]) else {
+        return;
+    };
+    let url = format!("sqlite://{}", path.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let store = tower_simplejwt::store::sql::SqlStore::connect(&url)
+        .await
+        .unwrap();
+    the_blacklist_is_shared_with_simple_jwt(&mut django, DjangoUsers::sqlite(pool), store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blacklist_is_shared_with_simple_jwt_in_postgres() {
+    let schema = format!("django_{}", run_id());
+    let url = database_url();
+    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+        return;
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(
+            url.parse::<sqlx::postgres::PgConnectOptions>()
+                .unwrap()
+                .options([("search_path", schema.as_str())]),
+        )
+        .await
+        .unwrap();
+    let store = tower_simplejwt::store::sql::SqlStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    the_blacklist_is_shared_with_simple_jwt(
+        &mut django,
+        DjangoUsers::postgres(pool.clone()),
+        store,
+    )
+    .await;
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&pool)
+        .await;
 }

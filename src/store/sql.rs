@@ -64,6 +64,8 @@ macro_rules! on_pool {
 pub struct SqlStore {
     backend: Backend,
     timeout: Duration,
+    /// Also keep Simple JWT's `token_blacklist` tables (shared with a Django app).
+    django: bool,
 }
 
 impl fmt::Debug for SqlStore {
@@ -221,6 +223,7 @@ impl SqlStore {
         Self {
             backend: Backend::Sqlite(pool),
             timeout: Duration::from_secs(3),
+            django: false,
         }
     }
 
@@ -231,6 +234,7 @@ impl SqlStore {
         Self {
             backend: Backend::Postgres(pool),
             timeout: Duration::from_secs(3),
+            django: false,
         }
     }
 
@@ -239,6 +243,33 @@ impl SqlStore {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Shares Simple JWT's blacklist with a Django app on the same database:
+    /// the tables `token_blacklist_outstandingtoken` and
+    /// `token_blacklist_blacklistedtoken` (Django's `migrate` creates them,
+    /// with `rest_framework_simplejwt.token_blacklist` installed).
+    ///
+    /// - A token blacklisted on either side is refused by both: the
+    ///   revocation check reads Django's blacklist too.
+    /// - Blacklisting (logout, rotation) writes Django's rows, as Simple
+    ///   JWT's `blacklist()` does: the outstanding row if missing, then the
+    ///   blacklisted row. Its unique `token_id` is the atomic test: of two
+    ///   concurrent rotations, on either side, one wins.
+    /// - Refresh tokens issued here are recorded as outstanding rows
+    ///   (`user_id` is the token's user id, the Django user's primary key).
+    ///   The `token` column, which Django requires, is left empty: no raw
+    ///   token is written.
+    /// - Families and "log out everywhere" stay in this store's own tables.
+    ///   Expired Django rows are Django's to flush (`flushexpiredtokens`).
+    ///
+    /// An invalidation feed does not see Django's writes: with this option,
+    /// cache "not revoked" answers only with
+    /// [`RevokedCache::with_not_revoked_for`](crate::store::RevokedCache::with_not_revoked_for).
+    #[must_use]
+    pub fn with_django_blacklist(mut self) -> Self {
+        self.django = true;
         self
     }
 
@@ -325,6 +356,9 @@ impl SqlStore {
     }
 
     async fn blacklist_impl(&self, e: BlacklistEntry<'_>) -> Result<Blacklisted, StoreError> {
+        if self.django {
+            return self.django_blacklist(e).await;
+        }
         let jti = escape(e.jti);
         let exp = to_i64(e.expires_at);
         let rotated_at = e.rotation.then(|| to_i64(e.now));
@@ -407,22 +441,35 @@ impl SqlStore {
     }
 
     async fn is_revoked_impl(&self, q: RevocationQuery<'_>) -> Result<bool, StoreError> {
-        // One round trip for the three checks.
+        // One round trip for the three checks (four with Django's blacklist).
         let iat = q.issued_at.map_or(0, to_i64);
+        let sql = if self.django {
+            concat!(
+                "SELECT CASE WHEN ",
+                "EXISTS (SELECT 1 FROM simplejwt_blacklist WHERE jti = $1) ",
+                "OR EXISTS (SELECT 1 FROM simplejwt_revoked_family WHERE family = $2) ",
+                "OR EXISTS (SELECT 1 FROM simplejwt_user_revocation WHERE user_id = $3 AND revoked_before >= $4) ",
+                "OR EXISTS (SELECT 1 FROM token_blacklist_blacklistedtoken b ",
+                "JOIN token_blacklist_outstandingtoken o ON o.id = b.token_id WHERE o.jti = $1) ",
+                "THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END"
+            )
+        } else {
+            concat!(
+                "SELECT CASE WHEN ",
+                "EXISTS (SELECT 1 FROM simplejwt_blacklist WHERE jti = $1) ",
+                "OR EXISTS (SELECT 1 FROM simplejwt_revoked_family WHERE family = $2) ",
+                "OR EXISTS (SELECT 1 FROM simplejwt_user_revocation WHERE user_id = $3 AND revoked_before >= $4) ",
+                "THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END"
+            )
+        };
         let n: i64 = on_pool!(self, |pool| {
             self.timed(
-                sqlx::query_scalar(
-                    "SELECT CASE WHEN \
-                       EXISTS (SELECT 1 FROM simplejwt_blacklist WHERE jti = $1) \
-                       OR EXISTS (SELECT 1 FROM simplejwt_revoked_family WHERE family = $2) \
-                       OR EXISTS (SELECT 1 FROM simplejwt_user_revocation WHERE user_id = $3 AND revoked_before >= $4) \
-                     THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END",
-                )
-                .bind(escape(q.jti).as_ref())
-                .bind(q.family.map(escape).as_deref())
-                .bind(q.user_id.map(escape).as_deref())
-                .bind(iat)
-                .fetch_one(pool),
+                sqlx::query_scalar(sql)
+                    .bind(escape(q.jti).as_ref())
+                    .bind(q.family.map(escape).as_deref())
+                    .bind(q.user_id.map(escape).as_deref())
+                    .bind(iat)
+                    .fetch_one(pool),
             )
             .await
         })?;
@@ -430,6 +477,9 @@ impl SqlStore {
     }
 
     async fn record_impl(&self, t: OutstandingToken) -> Result<(), StoreError> {
+        if self.django {
+            self.django_record(&t).await?;
+        }
         on_pool!(self, |pool| {
             self.timed(
                 sqlx::query(
@@ -559,6 +609,8 @@ impl RevocationStore for SqlStore {
         Box::pin(self.flush_impl(now))
     }
 }
+
+mod django_tables;
 
 /// The PostgreSQL [`InvalidationFeed`]: a listening connection and a
 /// heartbeat through the pool.

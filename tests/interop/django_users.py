@@ -8,7 +8,16 @@ followed by commands on stdin, one per line, answered with one line each:
     hash <username>                             prints the stored hash
     deactivate <username>                       prints ok
     check <username> <password>                 prints true or false (Django's check_password)
+    last_login <username>                       prints the user's last_login
+and Simple JWT's own code, with the blacklist app, ROTATE_REFRESH_TOKENS and
+BLACKLIST_AFTER_ROTATION, signing with $SIMPLEJWT_SECRET:
+    obtain <username> <password>                prints the pair as JSON
+    refresh <refresh token>                     prints the new tokens as JSON, or "error <detail>"
+    blacklist <refresh token>                   prints ok, or "error <detail>"
+    verify <refresh token>                      prints valid, or "error <detail>"
 """
+import json
+import os
 import sys
 from urllib.parse import urlparse
 
@@ -30,7 +39,17 @@ else:
     }
 settings.configure(
     DATABASES={"default": database},
-    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"],
+    INSTALLED_APPS=[
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "rest_framework",
+        "rest_framework_simplejwt.token_blacklist",
+    ],
+    SIMPLE_JWT={
+        "SIGNING_KEY": os.environ.get("SIMPLEJWT_SECRET", "interop-secret-of-at-least-32-bytes!!"),
+        "ROTATE_REFRESH_TOKENS": True,
+        "BLACKLIST_AFTER_ROTATION": True,
+    },
     SECRET_KEY="interop",
     USE_TZ=True,
     PASSWORD_HASHERS=[
@@ -74,3 +93,29 @@ for line in sys.stdin:
         print("true" if user.check_password(args[1]) else "false", flush=True)
     elif command == "last_login":
         print(User.objects.get(username=args[0]).last_login, flush=True)
+    elif command in ("obtain", "refresh", "blacklist", "verify"):
+        from rest_framework.exceptions import ValidationError
+        from rest_framework_simplejwt.exceptions import TokenError
+        from rest_framework_simplejwt.serializers import (
+            TokenObtainPairSerializer,
+            TokenRefreshSerializer,
+        )
+        from rest_framework_simplejwt.tokens import RefreshToken
+
+        try:
+            if command == "obtain":
+                s = TokenObtainPairSerializer(data={"username": args[0], "password": args[1]})
+                s.is_valid(raise_exception=True)
+                print(json.dumps(s.validated_data), flush=True)
+            elif command == "refresh":
+                s = TokenRefreshSerializer(data={"refresh": args[0]})
+                s.is_valid(raise_exception=True)
+                print(json.dumps(s.validated_data), flush=True)
+            elif command == "blacklist":
+                RefreshToken(args[0]).blacklist()
+                print("ok", flush=True)
+            else:
+                RefreshToken(args[0])
+                print("valid", flush=True)
+        except (TokenError, ValidationError, Exception) as e:  # noqa: BLE001
+            print("error", str(e).replace("\n", " "), flush=True)
