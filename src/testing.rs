@@ -412,6 +412,14 @@ impl<S: RevocationStore> RevocationStore for FailingStore<S> {
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         unless_down!(self, self.inner.flush_expired(now))
     }
+
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        unless_down!(self, self.inner.count_attempt(key, window, now))
+    }
+
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        unless_down!(self, self.inner.clear_attempts(key, window, now))
+    }
 }
 
 #[cfg(feature = "remote-keys")]

@@ -426,6 +426,14 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
         self.inner.outstanding_for_user(user_id, now)
     }
 
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        self.inner.count_attempt(key, window, now)
+    }
+
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        self.inner.clear_attempts(key, window, now)
+    }
+
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         self.revoked
             .lock()

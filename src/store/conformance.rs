@@ -482,6 +482,50 @@ pub async fn revocations_are_never_shortened(store: SharedStore) {
     );
 }
 
+/// Attempt counters count per key and window, atomically across
+/// concurrent callers, and a clear starts the key's window over.
+pub async fn attempts_are_counted_per_key_and_window(store: SharedStore) {
+    let (key, other) = (format!("u:{}", new_jti()), format!("c:{}", new_jti()));
+    let window = 60;
+    let t = now() - now() % window;
+    for expected in 1..=3 {
+        assert_eq!(
+            store.count_attempt(&key, window, t + 1).await.unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        store.count_attempt(&other, window, t + 1).await.unwrap(),
+        1,
+        "keys apart"
+    );
+    assert_eq!(
+        store.count_attempt(&key, window, t + window).await.unwrap(),
+        1,
+        "the next window starts over"
+    );
+    store.clear_attempts(&key, window, t + 2).await.unwrap();
+    assert_eq!(
+        store.count_attempt(&key, window, t + 3).await.unwrap(),
+        1,
+        "cleared"
+    );
+    // 40 concurrent attempts: each count given out once.
+    let shared = Arc::new(format!("race:{}", new_jti()));
+    let handles: Vec<_> = (0..40)
+        .map(|_| {
+            let (store, key) = (store.clone(), shared.clone());
+            tokio::spawn(async move { store.count_attempt(&key, window, t + 5).await.unwrap() })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for h in handles {
+        counts.push(h.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=40).collect::<Vec<u64>>());
+}
+
 /// Generates one `#[tokio::test]` per conformance check. `$make` is an
 /// expression evaluating to a future of `Option<SharedStore>`; `None` skips
 /// (for a service that is not running).
@@ -501,6 +545,7 @@ macro_rules! store_conformance_tests {
             entries_live_by_the_apps_clock,
             revocation_edges_hold,
             revocations_are_never_shortened,
+            attempts_are_counted_per_key_and_window,
         );
     };
     (@each $make:expr; $($check:ident),* $(,)?) => {

@@ -61,6 +61,8 @@ struct State {
     users: Mutex<HashMap<String, (u64, u64)>>,
     /// `user_id -> (tokens, length at which expired ones are pruned next)`.
     outstanding: Mutex<HashMap<String, UserTokens>>,
+    /// Attempt counters: `key@window start -> (count, window end)`.
+    attempts: Mutex<HashMap<String, (u64, u64)>>,
     inserts: AtomicU64,
 }
 
@@ -223,8 +225,27 @@ impl RevocationStore for MemoryStore {
         ready(list)
     }
 
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        let (key, ends) = crate::store::attempt_window(key, window, now);
+        let mut attempts = lock(&self.inner.attempts);
+        if attempts.len() >= 10_000 {
+            attempts.retain(|_, (_, end)| *end > now);
+        }
+        let entry = attempts.entry(key).or_insert((0, ends));
+        entry.0 += 1;
+        let count = entry.0;
+        Box::pin(async move { Ok(count) })
+    }
+
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        let (key, _) = crate::store::attempt_window(key, window, now);
+        lock(&self.inner.attempts).remove(&key);
+        Box::pin(async { Ok(()) })
+    }
+
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
         let mut removed = 0u64;
+        lock(&self.inner.attempts).retain(|_, (_, end)| *end > now);
         for shard in self.inner.jtis.iter().chain(&self.inner.families) {
             let mut map = lock(shard);
             let before = map.len();

@@ -257,6 +257,40 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Removes entries whose `expires_at`/`keep_until` is before `now`;
     /// returns how many were removed.
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64>;
+
+    /// Counts one attempt under `key` in the fixed window of `window`
+    /// seconds that holds `now`, and returns how many were counted in that
+    /// window, this one included. Atomic and shared by every instance:
+    /// login throttling counts here. The count lives at least until the
+    /// window ends. Defaults to an error ("keeps no counters"), which a
+    /// throttled endpoint answers with 503; the crate's stores all count.
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        let _ = (key, window, now);
+        Box::pin(async { Err(no_counters()) })
+    }
+
+    /// Forgets the attempts counted under `key` in the window that holds
+    /// `now` (a successful login resets its username's count).
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        let _ = (key, window, now);
+        Box::pin(async { Err(no_counters()) })
+    }
+}
+
+fn no_counters() -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Backend,
+        "this store keeps no attempt counters (RevocationStore::count_attempt)",
+        None,
+    )
+}
+
+/// The key of `key`'s counter in the window of `window` seconds holding
+/// `now`, and the Unix second that window ends.
+pub fn attempt_window(key: &str, window: u64, now: u64) -> (String, u64) {
+    let window = window.max(1);
+    let start = now - now % window;
+    (format!("{key}@{start}"), start + window)
 }
 
 /// A store failure. The layer and endpoints answer 503 and accept nothing.

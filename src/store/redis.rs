@@ -9,6 +9,7 @@
 //! | `<prefix>user:<user_id>` | revoked-before instant (Unix seconds) | when every token issued before it has expired |
 //! | `<prefix>out:<user_id>` | sorted set of `[jti, iat, exp, family]` JSON arrays, scored by `exp` | with the user's last outstanding token |
 //! | `<prefix>out-users` | sorted set of user ids, scored by their last outstanding token's `exp` | never; the flush prunes it |
+//! | `<prefix>attempt:<key>@<window start>` | login attempts counted in the window | when the window ends |
 //!
 //! Expiry is set as a time to live counted from the app's clock (`PX`, not
 //! `EXAT`), so an entry lives exactly as long as the app needs it whatever
@@ -78,6 +79,13 @@ const INDEX_USER: &str = r"
 local cur = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not cur or tonumber(cur) < tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
 return 1";
+
+/// Counts an attempt in `KEYS[1]`, which lives `ARGV[1]` milliseconds from
+/// its first attempt; replies the count.
+const ATTEMPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n";
 
 /// Redis refuses expiry times past about 2^63 milliseconds; nothing here
 /// needs more than a few centuries.
@@ -790,6 +798,37 @@ where
         now: u64,
     ) -> StoreFuture<'a, Vec<OutstandingToken>> {
         Box::pin(self.outstanding_impl(user_id, now))
+    }
+
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let (key, ends) = crate::store::attempt_window(key, window, now);
+            let mut conn = self.conn.clone();
+            let count: u64 = self
+                .timed(
+                    Script::new(ATTEMPT)
+                        .key(self.key("attempt", &key))
+                        .arg(ttl(ends, now))
+                        .invoke_async(&mut conn),
+                )
+                .await?;
+            Ok(count)
+        })
+    }
+
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let (key, _) = crate::store::attempt_window(key, window, now);
+            let mut conn = self.conn.clone();
+            let _: i64 = self
+                .timed(
+                    redis::cmd("DEL")
+                        .arg(self.key("attempt", &key))
+                        .query_async(&mut conn),
+                )
+                .await?;
+            Ok(())
+        })
     }
 
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {

@@ -532,7 +532,9 @@ impl SqlStore {
     /// Deletes expired rows in batches of 1000, so a large flush never holds
     /// long locks.
     async fn flush_impl(&self, now: u64) -> Result<u64, StoreError> {
-        const BATCHES: [&str; 4] = [
+        const BATCHES: [&str; 5] = [
+            "DELETE FROM simplejwt_attempts WHERE key IN \
+             (SELECT key FROM simplejwt_attempts WHERE expires_at <= $1 LIMIT 1000)",
             "DELETE FROM simplejwt_blacklist WHERE jti IN \
              (SELECT jti FROM simplejwt_blacklist WHERE expires_at < $1 LIMIT 1000)",
             "DELETE FROM simplejwt_revoked_family WHERE family IN \
@@ -603,6 +605,41 @@ impl RevocationStore for SqlStore {
         now: u64,
     ) -> StoreFuture<'a, Vec<OutstandingToken>> {
         Box::pin(self.outstanding_impl(user_id, now))
+    }
+
+    fn count_attempt<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let (key, ends) = crate::store::attempt_window(key, window, now);
+            let count: i64 = on_pool!(self, |pool| {
+                self.timed(
+                    sqlx::query_scalar(
+                        "INSERT INTO simplejwt_attempts (key, count, expires_at) VALUES ($1, 1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET count = simplejwt_attempts.count + 1 \
+                         RETURNING count",
+                    )
+                    .bind(escape(&key).as_ref())
+                    .bind(to_i64(ends))
+                    .fetch_one(pool),
+                )
+                .await
+            })?;
+            Ok(to_u64(count))
+        })
+    }
+
+    fn clear_attempts<'a>(&'a self, key: &'a str, window: u64, now: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let (key, _) = crate::store::attempt_window(key, window, now);
+            on_pool!(self, |pool| {
+                self.timed(
+                    sqlx::query("DELETE FROM simplejwt_attempts WHERE key = $1")
+                        .bind(escape(&key).as_ref())
+                        .execute(pool),
+                )
+                .await
+                .map(|_| ())
+            })
+        })
     }
 
     fn flush_expired(&self, now: u64) -> StoreFuture<'_, u64> {
