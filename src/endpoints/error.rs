@@ -31,6 +31,8 @@ pub(crate) enum ApiError {
     Auth(AuthRejection),
     /// The store or an app hook failed; nothing was issued.
     Unavailable,
+    /// Too many login attempts: DRF's 429, with the seconds to wait.
+    Throttled(u64),
     /// The app's own code asked for something impossible (500, naming the
     /// fix, like an extractor used without its layer). Never caused by a
     /// request's content.
@@ -108,6 +110,17 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &json!({ "detail": "Request body is too large." }),
             ),
+            Self::Throttled(wait) => {
+                // DRF's `Throttled`: its message, its header.
+                let unit = if wait == 1 { "second" } else { "seconds" };
+                let mut res = json(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &json!({ "detail": format!("Request was throttled. Expected available in {wait} {unit}.") }),
+                );
+                res.headers_mut()
+                    .insert(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
+                res
+            }
             Self::BadBody => json(
                 StatusCode::BAD_REQUEST,
                 &json!({ "detail": "Malformed request." }),

@@ -50,6 +50,7 @@ mod request;
 mod revoked;
 #[cfg(feature = "axum")]
 mod router;
+mod throttle;
 mod verify;
 
 use std::convert::Infallible;
@@ -70,6 +71,7 @@ use tower_service::Service;
 
 pub use crate::paths::TokenPaths;
 pub use credentials::{CredentialChecker, LoginUser};
+pub use throttle::LoginThrottle;
 
 use crate::endpoints::credentials::DynChecker;
 use crate::endpoints::error::ApiError;
@@ -85,6 +87,7 @@ pub(crate) struct Shared {
     pub(crate) jwt: SimpleJwt,
     pub(crate) checker: Option<Arc<dyn DynChecker>>,
     pub(crate) resolver: Option<SharedResolver>,
+    pub(crate) throttle: Option<LoginThrottle>,
 }
 
 /// The token endpoints of one configuration; build them with
@@ -133,6 +136,7 @@ impl TokenEndpoints {
                 jwt,
                 checker: None,
                 resolver: None,
+                throttle: None,
             },
             stateless: false,
         }
@@ -155,6 +159,14 @@ impl TokenEndpointsBuilder {
         self
     }
 
+    /// Limits login attempts per username and per client address (see
+    /// [`LoginThrottle`]); the counts live in the revocation store, shared
+    /// by every instance. Needs a store.
+    pub fn with_login_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.shared.throttle = Some(throttle);
+        self
+    }
+
     /// Refresh without looking users up: a deleted or deactivated user keeps
     /// refreshing until the refresh token expires (revoke their tokens with
     /// [`SimpleJwt::logout_everywhere`] instead). Without a resolver this must
@@ -166,7 +178,7 @@ impl TokenEndpointsBuilder {
     }
 
     /// Checks the endpoints against the configuration.
-    pub fn build(self) -> Result<TokenEndpoints, ConfigError> {
+    pub fn build(mut self) -> Result<TokenEndpoints, ConfigError> {
         let settings = self.shared.jwt.settings();
         let missing = |what: &str| {
             Err(ConfigError::new(
@@ -192,6 +204,16 @@ impl TokenEndpointsBuilder {
                     "check_user_is_active is on (the default), but refresh has no way to look the user up",
                 );
             }
+        }
+        if let Some(throttle) = self.shared.throttle.take() {
+            if self.shared.jwt.store().is_none() {
+                return Err(ConfigError::new(
+                    ConfigErrorKind::StoreRequired,
+                    "the login throttle counts attempts in the revocation store, so that every \
+                     instance shares the counts: add `with_store` to the configuration",
+                ));
+            }
+            self.shared.throttle = Some(throttle.checked()?);
         }
         if self.shared.checker.is_some() && !self.shared.jwt.can_sign() {
             return Err(ConfigError::key(

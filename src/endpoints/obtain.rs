@@ -33,6 +33,15 @@ pub(crate) async fn obtain(
     }
     let [username, password] = fields(&data, [settings.username_field.as_str(), "password"])?;
     let checker = shared.checker.as_ref().ok_or(ApiError::NoActiveAccount)?;
+    let throttle = shared
+        .throttle
+        .as_ref()
+        .zip(shared.jwt.store())
+        .map(|(t, store)| (t, store.as_ref(), shared.jwt.now()));
+    if let Some((t, store, now)) = throttle {
+        t.attempt(store, &parts.extensions, &parts.headers, &username, now)
+            .await?;
+    }
     let user = match checker.check(&username, &password).await {
         Ok(Some(user)) if user.is_active || !settings.check_user_is_active => user,
         Ok(_) => {
@@ -63,6 +72,9 @@ pub(crate) async fn obtain(
     };
     if settings.update_last_login {
         checker.update_last_login(&user).await;
+    }
+    if let Some((t, store, now)) = throttle {
+        t.succeeded(store, &username, now).await;
     }
     checker.on_login_success(&user).await;
     Ok(response)

@@ -195,6 +195,7 @@ impl TokenEndpoints {
 struct Describe<'a> {
     settings: &'a Settings,
     has_checker: bool,
+    throttled: bool,
     has_resolver: bool,
     has_store: bool,
     has_remote_keys: bool,
@@ -209,6 +210,7 @@ impl<'a> Describe<'a> {
         Self {
             settings: shared.jwt.settings(),
             has_checker: shared.checker.is_some(),
+            throttled: shared.throttle.is_some(),
             has_resolver: shared.resolver.is_some(),
             has_store: shared.jwt.store().is_some(),
             #[cfg(feature = "remote-keys")]
@@ -510,6 +512,9 @@ impl<'a> Describe<'a> {
             op = op.response("403", csrf_response());
         }
         op = self.body_errors(op);
+        if self.throttled && matches!(post, Post::ObtainPair | Post::ObtainSliding) {
+            op = op.response("429", throttled_response());
+        }
         if post != Post::Verify || self.has_store || self.has_remote_keys {
             op = op.response("503", unavailable_response());
         }
@@ -997,6 +1002,20 @@ fn csrf_response() -> ResponseBuilder {
             "detail": "CSRF Failed: Origin checking failed - the request comes from an untrusted origin.",
             "code": "csrf_failed",
         }),
+    )
+}
+
+fn throttled_response() -> ResponseBuilder {
+    detail_response(
+        "Too many login attempts for this username or from this address (the login throttle): \
+         retry after `Retry-After` seconds.",
+        "throttled",
+        "Too many attempts",
+        json!({ "detail": "Request was throttled. Expected available in 42 seconds." }),
+    )
+    .header(
+        "Retry-After",
+        string_header("Seconds until the throttle's window ends."),
     )
 }
 
