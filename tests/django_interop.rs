@@ -476,3 +476,185 @@ async fn the_blacklist_is_shared_with_simple_jwt_in_postgres() {
         .execute(&pool)
         .await;
 }
+
+/// The Django project (DRF + Simple JWT's views) served over HTTP.
+struct DjangoSite {
+    child: Child,
+    base: String,
+}
+
+impl Drop for DjangoSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl DjangoSite {
+    async fn start(url: &str, schema: &str) -> Option<Self> {
+        let python = interop_python("Django")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(python)
+            .env(
+                "SIMPLEJWT_SECRET",
+                String::from_utf8_lossy(SECRET).into_owned(),
+            )
+            .env("SIMPLEJWT_CHECK_REVOKE_TOKEN", "1")
+            .arg(script("django_site.py"))
+            .args(["postgres", url, schema, &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let site = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "Django's runserver did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Some(site)
+    }
+}
+
+/// The takeover, as a Django team would run it: the Django project and the
+/// `django_takeover` example on one PostgreSQL database with one secret,
+/// both over HTTP. Django's user logs in on the Rust side; pairs refresh
+/// across; a logout on either side is refused by the other; a password
+/// change and a deactivation made in Django are honoured by the Rust side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_django_takeover_example_runs_beside_a_real_django_project() {
+    use common::http_client::{get, post, s};
+    let schema = format!("django_{}", run_id());
+    let url = database_url();
+    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+        return;
+    };
+    django.ask("create erin pw-erin 1");
+    let Some(site) = DjangoSite::start(&url, &schema).await else {
+        return;
+    };
+    let secret = String::from_utf8_lossy(SECRET).into_owned();
+    let rust = common::example::spawn(
+        "django_takeover",
+        &["127.0.0.1:0"],
+        &[
+            ("DATABASE_URL", url.as_str()),
+            ("DJANGO_SCHEMA", schema.as_str()),
+            ("DJANGO_SECRET_KEY", secret.as_str()),
+        ],
+        1,
+    );
+    let (rust, django_http) = (rust.addrs[0].clone(), site.base.clone());
+    let login = json!({"username": "erin", "password": "pw-erin"});
+
+    // Django's user logs in on the Rust side; its access token works on both.
+    let (status, pair) = post(&format!("{rust}/api/token/"), login.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+    for base in [&rust, &django_http] {
+        let (status, me) = get(&format!("{base}/api/me/"), Some(&s(&pair, "access"))).await;
+        assert_eq!(
+            (status, &me["username"]),
+            (StatusCode::OK, &json!("erin")),
+            "{base}"
+        );
+    }
+
+    // A Rust refresh token refreshes on Django (rotation there); the old one
+    // is then refused by Rust.
+    let refresh = s(&pair, "refresh");
+    let (status, theirs) = post(
+        &format!("{django_http}/api/token/refresh/"),
+        json!({ "refresh": refresh }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    let (status, body) = post(
+        &format!("{rust}/api/token/refresh/"),
+        json!({ "refresh": refresh }),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["detail"]),
+        (StatusCode::UNAUTHORIZED, &json!("Token is blacklisted"))
+    );
+
+    // Django's refresh token refreshes on Rust; logged out on Rust, it is
+    // refused by Django.
+    let (status, rotated) = post(
+        &format!("{rust}/api/token/refresh/"),
+        json!({ "refresh": s(&theirs, "refresh") }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let (status, _) = post(
+        &format!("{rust}/api/token/blacklist/"),
+        json!({ "refresh": s(&rotated, "refresh") }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post(
+        &format!("{django_http}/api/token/refresh/"),
+        json!({ "refresh": s(&rotated, "refresh") }),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["detail"]),
+        (StatusCode::UNAUTHORIZED, &json!("Token is blacklisted"))
+    );
+
+    // Logged out on Django: refused by Rust.
+    let (_, pair) = post(&format!("{django_http}/api/token/"), login.clone()).await;
+    let (status, _) = post(
+        &format!("{django_http}/api/token/blacklist/"),
+        json!({ "refresh": s(&pair, "refresh") }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = post(
+        &format!("{rust}/api/token/refresh/"),
+        json!({ "refresh": s(&pair, "refresh") }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A password change in Django (CHECK_REVOKE_TOKEN): the Rust side's
+    // tokens of the old password die, on both sides.
+    let (_, pair) = post(&format!("{rust}/api/token/"), login.clone()).await;
+    django.ask("password erin pw-erin-2");
+    for base in [&rust, &django_http] {
+        let (status, _) = get(&format!("{base}/api/me/"), Some(&s(&pair, "access"))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{base}");
+    }
+    let login = json!({"username": "erin", "password": "pw-erin-2"});
+    let (status, pair) = post(&format!("{rust}/api/token/"), login).await;
+    assert_eq!(status, StatusCode::OK, "{pair}");
+
+    // Deactivated in Django: refused by Rust.
+    django.ask("deactivate erin");
+    let (status, body) = get(&format!("{rust}/api/me/"), Some(&s(&pair, "access"))).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("user_inactive"))
+    );
+
+    drop(site);
+    drop(django);
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await;
+}

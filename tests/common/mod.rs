@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod example;
+pub mod http_client;
 pub mod jwks;
 pub mod services;
 

@@ -17,54 +17,20 @@ BLACKLIST_AFTER_ROTATION, signing with $SIMPLEJWT_SECRET:
     verify <refresh token>                      prints valid, or "error <detail>"
 """
 import json
-import os
 import sys
-from urllib.parse import urlparse
 
 import django
-from django.conf import settings
 
-kind = sys.argv[1]
-if kind == "sqlite":
-    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": sys.argv[2]}
-else:
-    url = urlparse(sys.argv[2])
-    database = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": url.path.lstrip("/"),
-        "USER": url.username or "postgres",
-        "HOST": url.hostname,
-        "PORT": url.port or 5432,
-        "OPTIONS": {"options": f"-c search_path={sys.argv[3]}"},
-    }
-settings.configure(
-    DATABASES={"default": database},
-    INSTALLED_APPS=[
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "rest_framework",
-        "rest_framework_simplejwt.token_blacklist",
-    ],
-    SIMPLE_JWT={
-        "SIGNING_KEY": os.environ.get("SIMPLEJWT_SECRET", "interop-secret-of-at-least-32-bytes!!"),
-        "ROTATE_REFRESH_TOKENS": True,
-        "BLACKLIST_AFTER_ROTATION": True,
-    },
-    SECRET_KEY="interop",
-    USE_TZ=True,
-    PASSWORD_HASHERS=[
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-    ],
-)
+from django_settings import configure
+
+configure(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-if kind == "postgres":
+if sys.argv[1] == "postgres":
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {sys.argv[3]}")
 call_command("migrate", verbosity=0)
