@@ -99,9 +99,59 @@ impl Issued<'_> {
 
 /// The `200` answer of a route that issued tokens: Simple JWT's body and,
 /// in cookie mode, the cookies (and dj-rest-auth's body changes).
-pub(crate) fn issued(shared: &Shared, issued: Issued<'_>) -> Response<Bytes> {
+/// The token response, with the app's [`ResponseFields`](crate::endpoints::ResponseFields)
+/// for `route` and `user_id` when it has some.
+pub(crate) async fn issued_for(
+    shared: &Shared,
+    issued: Issued<'_>,
+    route: crate::endpoints::TokenRoute,
+    user_id: &str,
+) -> Result<Response<Bytes>, ApiError> {
+    let Some(hook) = &shared.fields else {
+        return Ok(self::issued(shared, issued, Map::new()));
+    };
+    let settings = shared.jwt.settings();
+    let now = shared.jwt.now();
+    let (expires_at, refresh_expires_at) = match issued {
+        Issued::Pair { .. }
+        | Issued::Refreshed {
+            refresh: Some(_), ..
+        } => (
+            now + settings.access_token_lifetime.as_secs(),
+            Some(now + settings.refresh_token_lifetime.as_secs()),
+        ),
+        Issued::Refreshed { refresh: None, .. } => {
+            (now + settings.access_token_lifetime.as_secs(), None)
+        }
+        Issued::Sliding(_) => (now + settings.sliding_token_lifetime.as_secs(), None),
+    };
+    let tokens = crate::endpoints::IssuedTokens {
+        route,
+        user_id,
+        expires_at,
+        refresh_expires_at,
+    };
+    let extra = hook
+        .fields(&tokens)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let body = issued.body();
+    if let Some(taken) = extra.keys().find(|k| body.contains_key(k.as_str())) {
+        return Err(ApiError::Misconfigured(format!(
+            "the response fields hook returned `{taken}`, a field of the token response: rename it"
+        )));
+    }
+    Ok(self::issued(shared, issued, extra))
+}
+
+pub(crate) fn issued(
+    shared: &Shared,
+    issued: Issued<'_>,
+    extra: Map<String, Value>,
+) -> Response<Bytes> {
     let settings = shared.jwt.settings();
     let mut body = issued.body();
+    body.extend(extra);
     let Some(cookies) = &settings.cookies else {
         return token_response(StatusCode::OK, &body);
     };

@@ -39,6 +39,7 @@ mod blacklist;
 mod cookie_mode;
 mod credentials;
 mod error;
+mod fields;
 mod jwks;
 mod logout_all;
 mod obtain;
@@ -71,6 +72,7 @@ use tower_service::Service;
 
 pub use crate::paths::TokenPaths;
 pub use credentials::{CredentialChecker, LoginUser};
+pub use fields::{IssuedTokens, ResponseFields, TokenRoute};
 pub use throttle::LoginThrottle;
 
 use crate::endpoints::credentials::DynChecker;
@@ -88,6 +90,7 @@ pub(crate) struct Shared {
     pub(crate) checker: Option<Arc<dyn DynChecker>>,
     pub(crate) resolver: Option<SharedResolver>,
     pub(crate) throttle: Option<LoginThrottle>,
+    pub(crate) fields: Option<Arc<dyn fields::DynFields>>,
 }
 
 /// The token endpoints of one configuration; build them with
@@ -137,6 +140,7 @@ impl TokenEndpoints {
                 checker: None,
                 resolver: None,
                 throttle: None,
+                fields: None,
             },
             stateless: false,
         }
@@ -164,6 +168,13 @@ impl TokenEndpointsBuilder {
     /// by every instance. Needs a store.
     pub fn with_login_throttle(mut self, throttle: LoginThrottle) -> Self {
         self.shared.throttle = Some(throttle);
+        self
+    }
+
+    /// Adds the app's fields to the obtain and refresh bodies (a user
+    /// profile, expiry instants; see [`ResponseFields`]).
+    pub fn with_response_fields(mut self, fields: impl ResponseFields) -> Self {
+        self.shared.fields = Some(Arc::new(fields));
         self
     }
 

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::auth::check_login_csrf;
 use crate::endpoints::Shared;
-use crate::endpoints::cookie_mode::{Issued, issued};
+use crate::endpoints::TokenRoute;
+use crate::endpoints::cookie_mode::{Issued, issued_for};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::request::fields;
 use crate::token::MintError;
@@ -57,17 +58,26 @@ pub(crate) async fn obtain(
     let response = match issue {
         Issue::Pair => {
             let pair = builder.pair().await.map_err(mint_error)?;
-            issued(
+            issued_for(
                 shared,
                 Issued::Pair {
                     access: &pair.access,
                     refresh: &pair.refresh,
                 },
+                TokenRoute::ObtainPair,
+                &user.user_id,
             )
+            .await?
         }
         Issue::Sliding => {
             let token = builder.sliding().await.map_err(mint_error)?;
-            issued(shared, Issued::Sliding(&token))
+            issued_for(
+                shared,
+                Issued::Sliding(&token),
+                TokenRoute::ObtainSliding,
+                &user.user_id,
+            )
+            .await?
         }
     };
     if settings.update_last_login {

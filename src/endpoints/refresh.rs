@@ -7,7 +7,8 @@ use http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::endpoints::Shared;
-use crate::endpoints::cookie_mode::{Fallback, Issued, issued, token_field};
+use crate::endpoints::TokenRoute;
+use crate::endpoints::cookie_mode::{Fallback, Issued, issued_for, token_field};
 use crate::endpoints::error::ApiError;
 use crate::endpoints::obtain::mint_error;
 use crate::endpoints::revoked::{reuse, rotated_within_grace};
@@ -55,13 +56,16 @@ pub(crate) async fn refresh(
 
     if !settings.rotate_refresh_tokens {
         let access = jwt.access_from_refresh(&token).map_err(mint_error)?;
-        return Ok(issued(
+        return issued_for(
             shared,
             Issued::Refreshed {
                 access: &access,
                 refresh: None,
             },
-        ));
+            TokenRoute::Refresh,
+            token.user_id().unwrap_or_default(),
+        )
+        .await;
     }
     let rotation = if settings.blacklist_after_rotation {
         // Spend the old token before minting anything: of many concurrent
@@ -112,13 +116,16 @@ pub(crate) async fn refresh(
         .await
         .map_err(ApiError::store("record_outstanding"))?;
     let (access, refresh) = rotation.sign(jwt).map_err(mint_error)?;
-    Ok(issued(
+    issued_for(
         shared,
         Issued::Refreshed {
             access: &access,
             refresh: Some(&refresh),
         },
-    ))
+        TokenRoute::Refresh,
+        token.user_id().unwrap_or_default(),
+    )
+    .await
 }
 
 pub(crate) async fn refresh_sliding(
@@ -139,5 +146,11 @@ pub(crate) async fn refresh_sliding(
     }
     recheck_user(shared, &token).await?;
     let renewed = jwt.renew_sliding(&token, refresh_exp).map_err(mint_error)?;
-    Ok(issued(shared, Issued::Sliding(&renewed)))
+    issued_for(
+        shared,
+        Issued::Sliding(&renewed),
+        TokenRoute::RefreshSliding,
+        token.user_id().unwrap_or_default(),
+    )
+    .await
 }
