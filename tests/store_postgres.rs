@@ -162,6 +162,7 @@ async fn a_schema_keeps_the_stores_tables_apart() {
         tables,
         [
             "_sqlx_migrations",
+            "simplejwt_attempts",
             "simplejwt_blacklist",
             "simplejwt_outstanding",
             "simplejwt_revoked_family",

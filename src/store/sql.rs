@@ -9,6 +9,7 @@
 //! | `simplejwt_revoked_family` | `family` | `expires_at` | `expires_at` |
 //! | `simplejwt_user_revocation` | `user_id` | `revoked_before`, `keep_until` | `keep_until` |
 //! | `simplejwt_outstanding` | `jti` | `user_id`, `family`, `issued_at`, `expires_at` | `user_id`, `expires_at` |
+//! | `simplejwt_attempts` | `key` (a login throttle's key and window) | `count`, `expires_at` | `expires_at` |
 //!
 //! Only ids and instants are stored, never a token. Blacklisting is one
 //! `INSERT ... ON CONFLICT DO NOTHING` whose affected-row count tells whether
