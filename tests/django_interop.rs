@@ -658,3 +658,60 @@ async fn the_django_takeover_example_runs_beside_a_real_django_project() {
         .execute(&admin)
         .await;
 }
+
+/// A cache fed by PostgreSQL's notifications sees a logout made by Django
+/// itself, once `announce_django_blacklist` has installed its trigger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalidation_feed_sees_djangos_own_logouts() {
+    use tower_simplejwt::RevocationStore;
+    use tower_simplejwt::store::{RevocationQuery, RevokedCache};
+    let schema = format!("django_{}", run_id());
+    let url = database_url();
+    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+        return;
+    };
+    django.ask("create fay pw-fay 1");
+    let store = tower_simplejwt::store::sql::SqlStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap()
+        .with_django_blacklist();
+    store.migrate().await.unwrap();
+    store.announce_django_blacklist().await.unwrap();
+    store.announce_django_blacklist().await.unwrap(); // idempotent
+    let feed = store
+        .invalidation_feed(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let cache = RevokedCache::new(store, 1_000, std::time::Duration::from_secs(600))
+        .with_invalidations(feed);
+    let jwt = SimpleJwt::builder().with_secret(SECRET).build().unwrap();
+
+    let refresh = field(&django.ask("obtain fay pw-fay"), "refresh");
+    let token = jwt
+        .validate(&refresh, tower_simplejwt::TokenType::Refresh)
+        .unwrap();
+    let q = RevocationQuery::new(token.jti());
+    assert!(!cache.is_revoked(q).await.unwrap());
+    assert_eq!(cache.is_revoked_now(q), Some(false), "answered from memory");
+
+    assert_eq!(django.ask(&format!("blacklist {refresh}")), "ok");
+    let started = std::time::Instant::now();
+    while cache.is_revoked_now(q) == Some(false) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "Django's logout never reached the cache"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(cache.is_revoked(q).await.unwrap());
+
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    drop(django);
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await;
+}

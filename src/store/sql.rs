@@ -265,8 +265,10 @@ impl SqlStore {
     /// - Families and "log out everywhere" stay in this store's own tables.
     ///   Expired Django rows are Django's to flush (`flushexpiredtokens`).
     ///
-    /// An invalidation feed does not see Django's writes: with this option,
-    /// cache "not revoked" answers only with
+    /// An invalidation feed sees Django's blacklist writes once
+    /// [`announce_django_blacklist`](SqlStore::announce_django_blacklist)
+    /// has installed its trigger (PostgreSQL); without it, cache "not
+    /// revoked" answers only with
     /// [`RevokedCache::with_not_revoked_for`](crate::store::RevokedCache::with_not_revoked_for).
     #[must_use]
     pub fn with_django_blacklist(mut self) -> Self {

@@ -113,3 +113,48 @@ impl SqlStore {
         })
     }
 }
+
+/// The trigger that announces Django's blacklist writes to invalidation
+/// feeds, as the store's migration does for its own tables.
+#[cfg(feature = "postgres")]
+const ANNOUNCE: &str = r"
+CREATE OR REPLACE FUNCTION simplejwt_announce_django_blacklist() RETURNS trigger AS $$
+DECLARE
+    component TEXT;
+BEGIN
+    SELECT 'j:' || jti INTO component FROM token_blacklist_outstandingtoken WHERE id = NEW.token_id;
+    IF component IS NULL OR octet_length(component) > 7000 THEN
+        component := '*';
+    END IF;
+    PERFORM pg_notify('simplejwt_revocations', component);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS simplejwt_django_blacklist_announce ON token_blacklist_blacklistedtoken;
+CREATE TRIGGER simplejwt_django_blacklist_announce AFTER INSERT ON token_blacklist_blacklistedtoken
+    FOR EACH ROW EXECUTE FUNCTION simplejwt_announce_django_blacklist();
+";
+
+impl SqlStore {
+    /// Installs a trigger on Django's `token_blacklist_blacklistedtoken`
+    /// (PostgreSQL) that announces every blacklisting, whichever side
+    /// writes it, to the invalidation feeds
+    /// ([`invalidation_feed`](SqlStore::invalidation_feed)), so caches
+    /// that answer "not revoked" from memory see Django's logouts too.
+    /// Idempotent: call it at startup, after Django's migrations.
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub async fn announce_django_blacklist(&self) -> Result<(), StoreError> {
+        #[allow(irrefutable_let_patterns)]
+        let Backend::Postgres(pool) = &self.backend else {
+            return Err(StoreError::new(
+                crate::store::StoreErrorKind::Backend,
+                "announcing Django's blacklist needs PostgreSQL (SQLite has no notifications)",
+                None,
+            ));
+        };
+        self.timed(sqlx::raw_sql(ANNOUNCE).execute(pool))
+            .await
+            .map(|_| ())
+    }
+}
