@@ -188,13 +188,6 @@ pub(crate) fn family_revoked() {
 /// A token route answered `status`.
 #[inline]
 pub(crate) fn endpoint(route: &'static str, status: http::StatusCode) {
-    if status.is_success() {
-        match route {
-            "refresh" => refreshed("refresh"),
-            "refresh_sliding" => refreshed("sliding"),
-            _ => {}
-        }
-    }
     #[cfg(feature = "tracing")]
     {
         let outcome = if status.is_success() { "ok" } else { "refused" };

@@ -172,6 +172,54 @@ impl Drop for Django {
     }
 }
 
+/// Django migrated into a fresh PostgreSQL schema of its own.
+struct PgDjango {
+    django: Django,
+    schema: String,
+    url: String,
+}
+
+impl PgDjango {
+    fn start() -> Option<Self> {
+        let schema = format!("django_{}", run_id());
+        let url = database_url();
+        let django = Django::start(&["postgres", &url, &schema])?;
+        Some(Self {
+            django,
+            schema,
+            url,
+        })
+    }
+
+    /// A pool whose connections see the schema's tables.
+    async fn pool(&self) -> sqlx::PgPool {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(
+                self.url
+                    .parse::<sqlx::postgres::PgConnectOptions>()
+                    .unwrap()
+                    .options([("search_path", self.schema.as_str())]),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Stops Django and drops the schema.
+    async fn finish(self) {
+        let Self {
+            django,
+            schema,
+            url,
+        } = self;
+        drop(django);
+        let admin = sqlx::PgPool::connect(&url).await.unwrap();
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&admin)
+            .await;
+    }
+}
+
 async fn me(CurrentUser(user): CurrentUser<DjangoUser>) -> String {
     user.username
 }
@@ -293,24 +341,12 @@ async fn users_created_by_django_in_sqlite_log_in_here() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_created_by_django_in_postgres_log_in_here() {
-    let schema = format!("django_{}", run_id());
-    let url = database_url();
-    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+    let Some(mut pg) = PgDjango::start() else {
         return;
     };
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(
-            url.parse::<sqlx::postgres::PgConnectOptions>()
-                .unwrap()
-                .options([("search_path", schema.as_str())]),
-        )
-        .await
-        .unwrap();
-    users_created_by_django_log_in(&mut django, DjangoUsers::postgres(pool.clone())).await;
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&pool)
-        .await;
+    let users = DjangoUsers::postgres(pg.pool().await);
+    users_created_by_django_log_in(&mut pg.django, users).await;
+    pg.finish().await;
 }
 
 /// A hash of fewer iterations than asked is replaced on login, in a format
@@ -449,32 +485,15 @@ async fn the_blacklist_is_shared_with_simple_jwt_in_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_blacklist_is_shared_with_simple_jwt_in_postgres() {
-    let schema = format!("django_{}", run_id());
-    let url = database_url();
-    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+    let Some(mut pg) = PgDjango::start() else {
         return;
     };
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(
-            url.parse::<sqlx::postgres::PgConnectOptions>()
-                .unwrap()
-                .options([("search_path", schema.as_str())]),
-        )
+    let users = DjangoUsers::postgres(pg.pool().await);
+    let store = tower_simplejwt::store::sql::SqlStore::connect_in_schema(&pg.url, &pg.schema)
         .await
         .unwrap();
-    let store = tower_simplejwt::store::sql::SqlStore::connect_in_schema(&url, &schema)
-        .await
-        .unwrap();
-    the_blacklist_is_shared_with_simple_jwt(
-        &mut django,
-        DjangoUsers::postgres(pool.clone()),
-        store,
-    )
-    .await;
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&pool)
-        .await;
+    the_blacklist_is_shared_with_simple_jwt(&mut pg.django, users, store).await;
+    pg.finish().await;
 }
 
 /// The Django project (DRF + Simple JWT's views) served over HTTP.
@@ -534,11 +553,11 @@ impl DjangoSite {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_django_takeover_example_runs_beside_a_real_django_project() {
     use common::http_client::{get, post, s};
-    let schema = format!("django_{}", run_id());
-    let url = database_url();
-    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+    let Some(mut pg) = PgDjango::start() else {
         return;
     };
+    let (url, schema) = (pg.url.clone(), pg.schema.clone());
+    let django = &mut pg.django;
     django.ask("create erin pw-erin 1");
     let Some(site) = DjangoSite::start(&url, &schema).await else {
         return;
@@ -648,15 +667,7 @@ async fn the_django_takeover_example_runs_beside_a_real_django_project() {
     );
 
     drop(site);
-    drop(django);
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&admin)
-        .await;
+    pg.finish().await;
 }
 
 /// A cache fed by PostgreSQL's notifications sees a logout made by Django
@@ -665,11 +676,11 @@ async fn the_django_takeover_example_runs_beside_a_real_django_project() {
 async fn an_invalidation_feed_sees_djangos_own_logouts() {
     use tower_simplejwt::RevocationStore;
     use tower_simplejwt::store::{RevocationQuery, RevokedCache};
-    let schema = format!("django_{}", run_id());
-    let url = database_url();
-    let Some(mut django) = Django::start(&["postgres", &url, &schema]) else {
+    let Some(mut pg) = PgDjango::start() else {
         return;
     };
+    let (url, schema) = (pg.url.clone(), pg.schema.clone());
+    let django = &mut pg.django;
     django.ask("create fay pw-fay 1");
     let store = tower_simplejwt::store::sql::SqlStore::connect_in_schema(&url, &schema)
         .await
@@ -705,13 +716,5 @@ async fn an_invalidation_feed_sees_djangos_own_logouts() {
     }
     assert!(cache.is_revoked(q).await.unwrap());
 
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
-    drop(django);
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&admin)
-        .await;
+    pg.finish().await;
 }

@@ -234,32 +234,34 @@ impl DjangoUsers {
         }
     }
 
-    /// The row of the user whose `column` is `value`.
+    /// `id` as the table's key is typed; `None` when it cannot be one (no
+    /// such user).
+    fn key(&self, id: &str) -> Option<Key> {
+        match self.id_kind {
+            IdKind::Integer => id.parse().ok().map(Key::Integer),
+            IdKind::Text => Some(Key::Text(id.to_owned())),
+        }
+    }
+
+    /// The row of the user whose id (`by_id`) or username is `value`.
     async fn row(&self, by_id: bool, value: &str) -> Result<Option<Row>, LookupError> {
         self.names_ok()?;
-        let column = if by_id {
-            &self.id_column
-        } else {
-            &self.username_field
-        };
-        let sql = format!("{} WHERE {column} = $1", self.select());
-        let integer = by_id && self.id_kind == IdKind::Integer;
-        let id = if integer {
-            match value.parse::<i64>() {
-                Ok(id) => Some(id),
-                // Not an id of this table: no such user.
-                Err(_) => return Ok(None),
+        let (column, key) = if by_id {
+            match self.key(value) {
+                Some(key) => (&self.id_column, key),
+                None => return Ok(None),
             }
         } else {
-            None
+            (&self.username_field, Key::Text(value.to_owned()))
         };
+        let sql = format!("{} WHERE {column} = $1", self.select());
         macro_rules! fetch {
             ($pool:expr) => {{
                 let query =
                     sqlx::query_as::<_, (String, String, String, i32)>(sqlx::AssertSqlSafe(sql));
-                let query = match id {
-                    Some(id) => query.bind(id),
-                    None => query.bind(value.to_owned()),
+                let query = match key {
+                    Key::Integer(id) => query.bind(id),
+                    Key::Text(id) => query.bind(id),
                 };
                 query.fetch_optional($pool).await.map_err(lookup_error)?
             }};
@@ -278,20 +280,35 @@ impl DjangoUsers {
         }))
     }
 
-    /// Runs `UPDATE <table> SET <set> WHERE <id> = $2` with `$1 = value`.
-    async fn update(&self, set: &str, value: Option<&str>, id: &str) -> Result<(), LookupError> {
+    /// Sets user `id`'s password hash to `new_hash`, or with `None` its
+    /// `last_login` to now (the database's clock, as Django's own update).
+    async fn update(&self, new_hash: Option<&str>, id: &str) -> Result<(), LookupError> {
         self.names_ok()?;
+        let Some(key) = self.key(id) else {
+            return Ok(());
+        };
+        let set = match (new_hash, &self.pool) {
+            (Some(_), _) => "password = $1",
+            #[cfg(feature = "sqlite")]
+            (None, Pool::Sqlite(_)) => "last_login = strftime('%Y-%m-%d %H:%M:%f', 'now')",
+            #[cfg(feature = "postgres")]
+            (None, Pool::Postgres(_)) => "last_login = now()",
+        };
+        let id_param = if new_hash.is_some() { "$2" } else { "$1" };
         let sql = format!(
-            "UPDATE {table} SET {set} WHERE {id_col} = $2",
+            "UPDATE {table} SET {set} WHERE {id_col} = {id_param}",
             table = self.table,
             id_col = self.id_column
         );
         macro_rules! run {
             ($pool:expr) => {{
-                let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value.map(str::to_owned));
-                let query = match (self.id_kind, id.parse::<i64>()) {
-                    (IdKind::Integer, Ok(n)) => query.bind(n),
-                    _ => query.bind(id.to_owned()),
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                if let Some(hash) = new_hash {
+                    query = query.bind(hash.to_owned());
+                }
+                let query = match key {
+                    Key::Integer(id) => query.bind(id),
+                    Key::Text(id) => query.bind(id),
                 };
                 query.execute($pool).await.map_err(lookup_error)?;
             }};
@@ -304,17 +321,12 @@ impl DjangoUsers {
         }
         Ok(())
     }
+}
 
-    fn now_sql(&self) -> &'static str {
-        match &self.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(_) => {
-                "last_login = strftime('%Y-%m-%d %H:%M:%f', 'now'), password = COALESCE($1, password)"
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(_) => "last_login = now(), password = COALESCE($1, password)",
-        }
-    }
+/// A primary key value, bound as the column is typed.
+enum Key {
+    Integer(i64),
+    Text(String),
 }
 
 struct Row {
@@ -342,8 +354,7 @@ impl CredentialChecker for DjangoUsers {
         if let Some(iterations) = self.rehash {
             if must_update(&stored, iterations) {
                 let new = make_password(password, iterations);
-                self.update("password = COALESCE($1, password)", Some(&new), &row.id)
-                    .await?;
+                self.update(Some(&new), &row.id).await?;
                 stored = new;
             }
         }
@@ -358,7 +369,7 @@ impl CredentialChecker for DjangoUsers {
     async fn update_last_login(&self, user: &LoginUser) {
         // A failed update must not fail the login (Django's signal does
         // not either).
-        let _ = self.update(self.now_sql(), None, &user.user_id).await;
+        let _ = self.update(None, &user.user_id).await;
     }
 }
 

@@ -107,9 +107,26 @@ pub(crate) async fn issued_for(
     route: crate::endpoints::TokenRoute,
     user_id: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let Some(hook) = &shared.fields else {
-        return Ok(self::issued(shared, issued, Map::new()));
+    let extra = match &shared.fields {
+        Some(hook) => extra_fields(shared, hook.as_ref(), &issued, route, user_id).await?,
+        None => Map::new(),
     };
+    match route {
+        crate::endpoints::TokenRoute::Refresh => crate::observe::refreshed("refresh"),
+        crate::endpoints::TokenRoute::RefreshSliding => crate::observe::refreshed("sliding"),
+        _ => {}
+    }
+    Ok(self::issued(shared, issued, extra))
+}
+
+/// The app's fields for what was issued; they may not replace a token field.
+async fn extra_fields(
+    shared: &Shared,
+    hook: &dyn crate::endpoints::fields::DynFields,
+    issued: &Issued<'_>,
+    route: crate::endpoints::TokenRoute,
+    user_id: &str,
+) -> Result<Map<String, Value>, ApiError> {
     let settings = shared.jwt.settings();
     let now = shared.jwt.now();
     let (expires_at, refresh_expires_at) = match issued {
@@ -141,7 +158,7 @@ pub(crate) async fn issued_for(
             "the response fields hook returned `{taken}`, a field of the token response: rename it"
         )));
     }
-    Ok(self::issued(shared, issued, extra))
+    Ok(extra)
 }
 
 pub(crate) fn issued(

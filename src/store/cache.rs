@@ -258,18 +258,17 @@ impl<S: RevocationStore> RevokedCache<S> {
         self
     }
 
-    /// The map of "not revoked" answers, and until when a new answer may be
-    /// served from it; `None` when none may be now.
-    fn clear_map(&self) -> Option<(&ClearMap, Instant)> {
+    /// The map of "not revoked" answers and how long a new answer may be
+    /// held in it, when answers may be served from it at `now`.
+    fn serving(&self, now: Instant) -> Option<(&ClearMap, Duration)> {
         match &self.not_revoked {
             NotRevoked::Off => None,
-            NotRevoked::For(bound, map) => Some((map, Instant::now() + *bound)),
-            NotRevoked::Feed(feed) => feed.is_live().then(|| {
-                // Held until invalidated; the time to live only keeps
-                // entries of tokens no longer seen from piling up.
-                let until = Instant::now() + Duration::from_secs(self.ttl);
-                (feed.clear_map(), until)
-            }),
+            NotRevoked::For(bound, map) => Some((map, *bound)),
+            // Held until invalidated; the time to live only keeps entries
+            // of tokens no longer seen from piling up.
+            NotRevoked::Feed(feed) => feed
+                .is_live_at(now)
+                .then(|| (feed.clear_map(), Duration::from_secs(self.ttl))),
         }
     }
 
@@ -284,9 +283,11 @@ impl<S: RevocationStore> RevokedCache<S> {
     }
 
     /// "Not revoked", from memory, when every part of `q` is held clear.
+    /// One clock read.
     fn known_clear(&self, q: &RevocationQuery<'_>) -> bool {
-        self.clear_map()
-            .is_some_and(|(map, _)| map.known_clear(q, Instant::now()))
+        let now = Instant::now();
+        self.serving(now)
+            .is_some_and(|(map, _)| map.known_clear(q, now))
     }
 
     /// How many revoked answers are remembered now (at most the capacity).
@@ -392,13 +393,16 @@ impl<S: RevocationStore> RevocationStore for RevokedCache<S> {
             if self.known_clear(&query) {
                 return Ok(false);
             }
-            let writes = self.clear_map().map(|(map, _)| map.writes());
+            let writes = self.serving(Instant::now()).map(|(map, _)| map.writes());
             let revoked = self.inner.is_revoked(query).await?;
             if revoked {
                 // Whatever revoked this exact token stays true for it.
                 self.remember(query_key(&query), None);
-            } else if let (Some(before), Some((map, until))) = (writes, self.clear_map()) {
-                map.remember(&query, before, until);
+            } else if let Some(before) = writes {
+                let now = Instant::now();
+                if let Some((map, keep)) = self.serving(now) {
+                    map.remember(&query, before, now + keep);
+                }
             }
             Ok(revoked)
         })

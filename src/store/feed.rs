@@ -38,10 +38,9 @@ struct FeedState {
 }
 
 impl FeedState {
-    fn is_live(&self) -> bool {
+    fn is_live_at(&self, now: Instant) -> bool {
         let confirmed = self.confirmed.load(Ordering::Acquire);
-        confirmed != 0
-            && self.epoch + Duration::from_nanos(confirmed - 1) + self.bound > Instant::now()
+        confirmed != 0 && self.epoch + Duration::from_nanos(confirmed - 1) + self.bound > now
     }
 }
 
@@ -119,7 +118,11 @@ impl InvalidationFeed {
     /// Whether a heartbeat sent within the bound has been confirmed: cached
     /// "not revoked" answers may be served.
     pub fn is_live(&self) -> bool {
-        self.state.is_live()
+        self.state.is_live_at(Instant::now())
+    }
+
+    pub(crate) fn is_live_at(&self, now: Instant) -> bool {
+        self.state.is_live_at(now)
     }
 
     /// The staleness bound.

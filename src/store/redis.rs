@@ -136,6 +136,7 @@ pub struct RedisStore<C = ConnectionManager> {
     extend: Script,
     revoke_user: Script,
     index_user: Script,
+    attempt: Script,
     /// Replicas that must hold a revocation before it is acknowledged, and
     /// how long to wait for them (milliseconds).
     acks: Option<(u32, u64)>,
@@ -231,6 +232,7 @@ where
             extend: Script::new(EXTEND),
             revoke_user: Script::new(REVOKE_USER),
             index_user: Script::new(INDEX_USER),
+            attempt: Script::new(ATTEMPT),
             acks: None,
         }
     }
@@ -806,7 +808,7 @@ where
             let mut conn = self.conn.clone();
             let count: u64 = self
                 .timed(
-                    Script::new(ATTEMPT)
+                    self.attempt
                         .key(self.key("attempt", &key))
                         .arg(ttl(ends, now))
                         .invoke_async(&mut conn),
